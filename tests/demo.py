@@ -1,0 +1,61 @@
+"""`make demo`: the platform on local lab hosts.
+
+Builds the lab when needed, then runs Molecule's `default` scenario without destroying it:
+playbooks/site.yml converges a Debian 13 lab host, the scenario's verify checks it end to
+end, and the end prints where everything is.  `make demo-down` removes the host.
+"""
+
+import json
+import subprocess
+import sys
+
+from tests import ci
+
+SCENARIO = "default"
+
+
+def molecule(*args):
+    env = ci.tool_env(ci.lab_env())
+    return ci.run(["molecule", *args, "-s", SCENARIO], env=env)
+
+
+def instance_addresses():
+    """Name and bridge address of each running instance of the scenario."""
+    result = subprocess.run(
+        ["docker", "ps", "--filter", "label=eda.molecule.scenario=" + SCENARIO, "--format", "{{.Names}}"], capture_output=True, text=True, check=False
+    )
+    addresses = {}
+    for name in result.stdout.split():
+        networks = json.loads(subprocess.run(["docker", "inspect", name], capture_output=True, text=True, check=True).stdout)[0]["NetworkSettings"][
+            "Networks"
+        ]
+        addresses[name] = next(iter(networks.values()))["IPAddress"]
+    return addresses
+
+
+def up():
+    steps = ["tool venv", "lab (engine, registry, images)", "create the lab host", "converge playbooks/site.yml", "verify"]
+    actions = [ci.stage_venv, ci.stage_lab, lambda: molecule("create"), lambda: molecule("converge"), lambda: molecule("verify")]
+    for index, (title, action) in enumerate(zip(steps, actions), 1):
+        print(f"\n[demo {index}/{len(steps)}] {title}", flush=True)
+        if not action():
+            print(
+                f"\ndemo failed at: {title}. The output above says why; fix it and run `make demo` again "
+                "(finished steps are cached). `make demo-down` removes the lab host.",
+                file=sys.stderr,
+            )
+            return 1
+    print("\nThe platform is up on these lab hosts:")
+    for name, address in instance_addresses().items():
+        print(f"  {name}: Kafka bootstrap {address}:9092   (try: kcat -b {address}:9092 -L)")
+        print(f"  {name}: broker metrics (JMX exporter) http://{address}:7071/metrics")
+    print("Log in to a host: molecule login -s default   |   remove it: make demo-down")
+    return 0
+
+
+def down():
+    return 0 if molecule("destroy") else 1
+
+
+if __name__ == "__main__":
+    sys.exit({"up": up, "down": down}[sys.argv[1] if len(sys.argv) > 1 else "up"]())
