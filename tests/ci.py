@@ -115,12 +115,14 @@ def stage_sanity():
     with tempfile.TemporaryDirectory(prefix="eda-sanity-") as parent:
         copy = collection_copy(parent)
         results = [run(["ansible-test", "sanity", "--python", SANITY_PYTHON, "--color", "no"], cwd=copy, env=env)]
-    for module in sorted((ROOT / "plugins" / "modules").glob("*.py")):
-        quiet = subprocess.run(["ansible-doc", "-t", "module", f"eda.platform.{module.stem}"], env=env, capture_output=True, text=True, check=False)
-        say(f"ansible-doc eda.platform.{module.stem}: {'renders' if quiet.returncode == 0 else 'FAILED'}")
-        if quiet.returncode != 0:
-            say(quiet.stderr)
-        results.append(quiet.returncode == 0)
+    for kind, folder in (("module", "modules"), ("filter", "filter")):
+        for plugin in sorted((ROOT / "plugins" / folder).glob("*.py")):
+            name = f"eda.platform.{plugin.stem}"
+            rendered = subprocess.run(["ansible-doc", "-t", kind, name], env=env, capture_output=True, text=True, check=False)
+            say(f"ansible-doc -t {kind} {name}: {'renders' if rendered.returncode == 0 else 'FAILED'}")
+            if rendered.returncode != 0:
+                say(rendered.stderr)
+            results.append(rendered.returncode == 0)
     return all(results)
 
 

@@ -20,16 +20,14 @@ def molecule(*args):
 
 
 def instance_addresses():
-    """Name and bridge address of each running instance of the scenario."""
-    result = subprocess.run(
-        ["docker", "ps", "--filter", "label=eda.molecule.scenario=" + SCENARIO, "--format", "{{.Names}}"], capture_output=True, text=True, check=False
-    )
+    """Name and bridge address of each instance of the scenario (as `molecule list` names them)."""
+    listing = subprocess.run(["molecule", "list", "-s", SCENARIO, "-f", "plain"], env=ci.tool_env(), capture_output=True, text=True, check=False)
     addresses = {}
-    for name in result.stdout.split():
-        networks = json.loads(subprocess.run(["docker", "inspect", name], capture_output=True, text=True, check=True).stdout)[0]["NetworkSettings"][
-            "Networks"
-        ]
-        addresses[name] = next(iter(networks.values()))["IPAddress"]
+    for name in [line.split()[0] for line in listing.stdout.splitlines() if line.strip()]:
+        inspected = subprocess.run(["docker", "inspect", name], capture_output=True, text=True, check=False)
+        if inspected.returncode == 0:
+            networks = json.loads(inspected.stdout)[0]["NetworkSettings"]["Networks"]
+            addresses[name] = next(iter(networks.values()))["IPAddress"]
     return addresses
 
 
@@ -48,7 +46,7 @@ def up():
     print("\nThe platform is up on these lab hosts:")
     for name, address in instance_addresses().items():
         print(f"  {name}: Kafka bootstrap {address}:9092   (try: kcat -b {address}:9092 -L)")
-        print(f"  {name}: broker metrics (JMX exporter) http://{address}:7071/metrics")
+        print(f"  {name}: broker metrics (JMX exporter) http://{address}:9404/metrics")
     print("Log in to a host: molecule login -s default   |   remove it: make demo-down")
     return 0
 

@@ -148,7 +148,8 @@ def traefik_binary():
     download = subprocess.run(["go", "mod", "download", "-json", module], capture_output=True, text=True, check=False)
     if download.returncode != 0:
         raise progress.LabError(
-            f"go mod download {module} failed:\n{download.stdout[-2000:]}{download.stderr[-2000:]}\n  what to do: check `go env GOPROXY` and that the version is served"
+            f"go mod download {module} failed:\n{download.stdout[-2000:]}{download.stderr[-2000:]}\n"
+            "  what to do: check `go env GOPROXY` and that the version is served"
         )
     source_dir = json.loads(download.stdout)["Dir"]
     with tempfile.TemporaryDirectory(prefix="eda-traefik-") as work:

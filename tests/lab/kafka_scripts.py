@@ -38,7 +38,8 @@ base_dir=/opt/kafka
 if [ "$1" = "-name" ]; then daemon_name=$2; shift 2; fi
 if [ -z "${{KAFKA_HEAP_OPTS-}}" ]; then KAFKA_HEAP_OPTS="-Xmx256M"; fi
 if [ -z "${{KAFKA_JVM_PERFORMANCE_OPTS-}}" ]; then
-  KAFKA_JVM_PERFORMANCE_OPTS="-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true"
+  KAFKA_JVM_PERFORMANCE_OPTS="-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35"
+  KAFKA_JVM_PERFORMANCE_OPTS="$KAFKA_JVM_PERFORMANCE_OPTS -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true"
 fi
 if [ -n "${{JMX_PORT-}}" ]; then KAFKA_JMX_OPTS="${{KAFKA_JMX_OPTS-}} -Dcom.sun.management.jmxremote.port=$JMX_PORT"; fi
 if [ -z "${{KAFKA_LOG4J_OPTS-}}" ]; then KAFKA_LOG4J_OPTS="{tools_log4j}"; fi

@@ -30,7 +30,10 @@ def test_traefik_routes_http_to_a_backend(lab):
         options=["--network", network, "--network-alias", "backend"],
     )
     port = free_port()
-    dynamic = "http:\n  routers:\n    r:\n      rule: PathPrefix(`/`)\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: http://backend:8080\n"
+    dynamic = (
+        "http:\n  routers:\n    r:\n      rule: PathPrefix(`/`)\n      service: s\n"
+        "  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: http://backend:8080\n"
+    )
     traefik = lab.run(
         "traefik",
         f"traefik:{settings.TRAEFIK_VERSION}",

@@ -1,0 +1,104 @@
+# Copyright (c) 2026, eda.platform developers
+# SPDX-License-Identifier: Apache-2.0
+"""kafka_verify's produce rate against Kafka's own kafka-producer-perf-test.sh, in one run.
+
+One KRaft broker from the lab's image on a network of its own, with a fixed address the host
+reaches directly (no port proxy in between), so both clients see the same broker the same way.
+For each record size: the Java producer (acks=all, idempotent, as kafka_verify), then
+kafka_verify (which also consumes and checks every record in a second process). Prints the
+rates and the ratio; the aim is at least 0.5.
+
+    python benchmarks/verify_throughput.py [--messages 100000] [--sizes 1024 16384]
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+NETWORK, SUBNET, ADDRESS = "edabench-verify", "172.30.99.0/24", "172.30.99.10"
+IMAGE = "apache/kafka:4.4.0"
+BROKER = "edabench-verify-broker"
+
+
+def docker(*args, check=True):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
+
+
+def start_broker():
+    docker("network", "create", "--subnet", SUBNET, NETWORK)
+    env = {
+        "KAFKA_NODE_ID": "1", "KAFKA_PROCESS_ROLES": "broker,controller",
+        "KAFKA_LISTENERS": f"PLAINTEXT://{ADDRESS}:9092,CONTROLLER://localhost:9093",
+        "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://{ADDRESS}:9092",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER", "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1", "KAFKA_HEAP_OPTS": "-Xmx1g", "KAFKA_LOG_DIRS": "/var/lib/kafka/data",
+    }
+    options = [item for key, value in env.items() for item in ("-e", f"{key}={value}")]
+    docker("run", "-d", "--name", BROKER, "--network", NETWORK, "--ip", ADDRESS, *options, IMAGE)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        probe = docker("exec", BROKER, "/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", f"{ADDRESS}:9092", check=False)
+        if probe.returncode == 0:
+            return
+        time.sleep(2)
+    raise SystemExit("the benchmark broker did not start:\n" + docker("logs", "--tail", "30", BROKER, check=False).stdout)
+
+
+def remove_broker():
+    docker("rm", "-f", "-v", BROKER, check=False)
+    docker("network", "rm", NETWORK, check=False)
+
+
+def java_producer_rate(messages, size):
+    topic = f"perf-{uuid.uuid4().hex[:8]}"
+    docker("exec", BROKER, "/opt/kafka/bin/kafka-topics.sh", "--bootstrap-server", f"{ADDRESS}:9092", "--create", "--topic", topic, "--partitions", "3")
+    output = docker(
+        "exec", "-e", "KAFKA_HEAP_OPTS=-Xmx512m", BROKER, "/opt/kafka/bin/kafka-producer-perf-test.sh", "--topic", topic,
+        "--num-records", str(messages), "--record-size", str(size), "--throughput", "-1",
+        "--producer-props", f"bootstrap.servers={ADDRESS}:9092", "acks=all", "enable.idempotence=true", "linger.ms=5",
+    ).stdout
+    last = [line for line in output.splitlines() if "records sent" in line][-1]
+    return float(re.search(r"([0-9.]+) records/sec", last).group(1))
+
+
+def kafka_verify_rate(messages, size):
+    """Run the module the way Ansible does (ansible CLI), and read its own figures."""
+    with tempfile.TemporaryDirectory() as work:
+        args = json.dumps(dict(bootstrap_servers=[f"{ADDRESS}:9092"], messages=messages, message_size=size, timeout=600))
+        output = subprocess.run(
+            ["ansible", "localhost", "-m", "eda.platform.kafka_verify", "-a", args, "-o"],
+            capture_output=True, text=True, check=False, cwd=work, env=dict(os.environ, ANSIBLE_LOCALHOST_WARNING="false"),
+        ).stdout
+    result = json.loads(output.split("=>", 1)[1])
+    if not result.get("ok"):
+        raise SystemExit(f"kafka_verify failed: {result.get('msg')}")
+    return result["throughput"]["messages_per_second"], result["latency_ms"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=100000)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 16384])
+    arguments = parser.parse_args()
+    remove_broker()
+    start_broker()
+    try:
+        print(f"{'record size':>12} {'perf-test msg/s':>16} {'kafka_verify msg/s':>19} {'ratio':>6}  kafka_verify latency ms (p50/p99)")
+        for size in arguments.sizes:
+            messages = arguments.messages if size <= 4096 else max(1000, arguments.messages // 8)
+            java = java_producer_rate(messages, size)
+            verify, latency = kafka_verify_rate(messages, size)
+            print(f"{size:>12} {java:>16.0f} {verify:>19.0f} {verify / java:>6.2f}  {latency['p50']}/{latency['p99']}", flush=True)
+    finally:
+        remove_broker()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

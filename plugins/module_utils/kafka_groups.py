@@ -1,0 +1,73 @@
+# Copyright (c) 2025, eda.platform developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Pure logic of kafka_consumer_group_info: what kafka-consumer-groups.sh --describe shows.
+
+Inputs are plain data: a group's listing and description as kafka-python returns them, and
+offsets keyed by (topic, partition) tuples.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+def member_partitions(member):
+    """(topic, partition) pairs assigned to a described group member."""
+    assignment = member.get('member_assignment') or {}
+    if not isinstance(assignment, dict):
+        return []  # a non-consumer protocol: the assignment is opaque bytes
+    return [(item['topic'], partition) for item in assignment.get('assigned_partitions') or []
+            for partition in item['partitions']]
+
+
+def _member(member):
+    return dict(member_id=member.get('member_id'), group_instance_id=member.get('group_instance_id'),
+                client_id=member.get('client_id'), host=member.get('client_host'),
+                assignment=['%s-%d' % tp for tp in sorted(member_partitions(member))])
+
+
+def partition_rows(description, committed, end_offsets):
+    """One row per partition the group committed or is assigned, as kafka-consumer-groups.sh
+    prints them. A partition without a committed offset has no lag (None), like its '-'."""
+    owners = {}
+    for member in description.get('members') or []:
+        for tp in member_partitions(member):
+            owners[tp] = member
+    rows = []
+    for topic, partition in sorted(set(committed) | set(owners)):
+        offset = committed.get((topic, partition))
+        if offset is not None and offset < 0:
+            offset = None
+        end = end_offsets.get((topic, partition))
+        owner = owners.get((topic, partition), {})
+        rows.append(dict(topic=topic, partition=partition, committed_offset=offset, log_end_offset=end,
+                         lag=end - offset if offset is not None and end is not None else None,
+                         member_id=owner.get('member_id'), client_id=owner.get('client_id'),
+                         host=owner.get('client_host')))
+    return rows
+
+
+def group_report(listing, description, committed, end_offsets):
+    rows = partition_rows(description, committed, end_offsets)
+    topic_lag = {}
+    for row in rows:
+        topic_lag.setdefault(row['topic'], 0)
+        topic_lag[row['topic']] += row['lag'] or 0
+    return dict(
+        group_id=listing['group_id'],
+        state=description.get('group_state') or listing.get('group_state'),
+        protocol_type=listing.get('protocol_type'),
+        group_type=listing.get('group_type'),
+        assignor=description.get('protocol_data') or None,
+        error=description.get('error'),
+        members=[_member(member) for member in description.get('members') or []],
+        partitions=rows,
+        topic_lag=topic_lag,
+        total_lag=sum(topic_lag.values()),
+    )
+
+
+def lag_errors(reports, max_lag):
+    return ['group %s lags %d messages, more than max_lag %d' % (r['group_id'], r['total_lag'], max_lag)
+            for r in reports if r['total_lag'] > max_lag]

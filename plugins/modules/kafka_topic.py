@@ -1,0 +1,313 @@
+#!/usr/bin/python
+# Copyright (c) 2025, eda.platform developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: kafka_topic
+short_description: Declare Kafka topics, one or many, and reconcile the cluster with them
+version_added: 0.1.0
+description:
+  - Creates, updates and deletes Kafka topics so that they match the request (partition count,
+    replication factor and topic configuration).
+  - One topic (O(name)) or many (O(topics)) per task; many topics use one connection and one
+    batched request per kind of change, so a thousand topics take about as long as a few.
+  - The whole request is validated before anything changes, locally (names, counts, value types,
+    config keys the broker knows) and then by the broker itself through C(validate_only) requests.
+    When one topic of a list is invalid, no topic is changed.
+  - Partitions can only be added; a decrease is refused. The replication factor is changed in place
+    by a partition reassignment, balanced over the live brokers, and the task waits for it to finish.
+  - Config values are compared the way Kafka means them, so V(604800000) and V("604800000"), or V(true)
+    and V("true"), are the same, and a listed value equal to the broker default is no drift.
+  - Changes use incremental config updates, so keys that are not listed are never reset by accident.
+  - Internal topics (names starting with C(__), C(_confluent) or C(_schemas)) are never deleted or pruned.
+author:
+  - eda.platform developers (@eda-platform)
+extends_documentation_fragment:
+  - eda.platform.kafka_connection
+attributes:
+  check_mode:
+    support: full
+    description: Predicts exactly what would change, after the same validation and broker dry runs as a real run.
+  diff_mode:
+    support: full
+    description: Shows the before and after state (partitions, replication factor, config) of each changed topic.
+  idempotent:
+    support: full
+    description: A second run with the same request changes nothing.
+options:
+  name:
+    description:
+      - Name of the one topic to manage. Mutually exclusive with O(topics).
+      - Legal names have up to 249 ASCII letters, digits, V(.), V(_) and V(-).
+        Kafka refuses names that differ from an existing one only by V(.) versus V(_).
+    type: str
+  partitions:
+    description:
+      - Number of partitions of O(name). When the topic exists it can only grow.
+      - When omitted, a new topic gets the broker's C(num.partitions) and an existing one keeps its count.
+    type: int
+  replication_factor:
+    description:
+      - Number of replicas of each partition of O(name); at most the number of live brokers.
+      - When omitted, a new topic gets the broker's C(default.replication.factor) and an existing one keeps its own.
+    type: int
+  config:
+    description:
+      - Topic configuration of O(name), for example C(retention.ms) or C(cleanup.policy).
+      - Values may be strings, numbers, booleans or lists (joined with commas).
+    type: dict
+  state:
+    description:
+      - V(present) creates or updates the topics, V(absent) deletes them.
+      - In O(topics), the default state of items that do not set their own.
+    type: str
+    choices: [present, absent]
+    default: present
+  topics:
+    description:
+      - Many topics at once. Mutually exclusive with O(name), O(partitions), O(replication_factor) and O(config).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Topic name, as O(name).
+        type: str
+        required: true
+      partitions:
+        description: As O(partitions).
+        type: int
+      replication_factor:
+        description: As O(replication_factor).
+        type: int
+      config:
+        description: As O(config).
+        type: dict
+      state:
+        description: As O(state); defaults to O(state).
+        type: str
+        choices: [present, absent]
+  config_mode:
+    description:
+      - V(merge) manages only the config keys listed; other keys set on the topic stay as they are.
+      - V(replace) also resets the keys set on the topic but not listed to the broker default.
+    type: str
+    choices: [merge, replace]
+    default: merge
+  prune:
+    description:
+      - Delete the existing topics that match O(prune_pattern) and are not listed.
+      - Internal topics are never pruned.
+    type: bool
+    default: false
+  prune_pattern:
+    description:
+      - Python regular expression that must match a whole topic name for O(prune) to delete it,
+        for example V(orders\\..*). Required when O(prune=true).
+    type: str
+  reassignment_timeout:
+    description:
+      - Seconds to wait for the partition reassignment that changes a replication factor.
+      - When it does not finish in time the task fails; the reassignment continues in the background.
+    type: int
+    default: 300
+notes:
+  - A topic listed with a config value equal to the value it already has through a broker default is
+    left unchanged; the value is not pinned on the topic.
+  - The replication factor of a topic is the replica count of its partition 0, as C(kafka-topics.sh) shows it.
+seealso:
+  - module: eda.platform.kafka_topic_info
+  - module: eda.platform.kafka_consumer_group_info
+'''
+
+EXAMPLES = r'''
+- name: One topic
+  eda.platform.kafka_topic:
+    bootstrap_servers: kafka1:9092
+    name: orders
+    partitions: 6
+    replication_factor: 3
+    config:
+      retention.ms: 604800000
+      cleanup.policy: [compact, delete]
+
+- name: Many topics in one task, deleting unlisted ones of the same family
+  eda.platform.kafka_topic:
+    bootstrap_servers: [kafka1:9092, kafka2:9092]
+    topics:
+      - name: app.orders
+        partitions: 12
+        config: {min.insync.replicas: 2}
+      - name: app.payments
+        partitions: 6
+      - name: app.legacy
+        state: absent
+    prune: true
+    prune_pattern: 'app\..*'
+  check_mode: true
+
+- name: Config set on the topic is exactly the one listed (other keys back to broker defaults)
+  eda.platform.kafka_topic:
+    bootstrap_servers: kafka1:9093
+    security_protocol: SASL_SSL
+    sasl_mechanism: SCRAM-SHA-512
+    sasl_username: admin
+    sasl_password: "{{ kafka_admin_password }}"
+    ssl_cafile: /etc/kafka/ca.pem
+    name: audit
+    config_mode: replace
+    config:
+      retention.ms: -1
+
+- name: Delete a topic
+  eda.platform.kafka_topic:
+    bootstrap_servers: kafka1:9092
+    name: scratch
+    state: absent
+'''
+
+RETURN = r'''
+topics:
+  description: One entry per listed topic, then one per pruned topic, in that order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Topic name.
+      type: str
+      sample: orders
+    action:
+      description: What was done (or would be done in check mode).
+      type: str
+      choices: [create, update, delete, prune, none]
+      sample: update
+    changed:
+      description: Whether the topic changed.
+      type: bool
+      sample: true
+    changes:
+      description: One line per change.
+      type: list
+      elements: str
+      sample: ["partitions: 3 -> 6", "config retention.ms: 604800000 -> 86400000"]
+    before:
+      description:
+        - State before the task, or V(null) when the topic did not exist.
+        - C(config) holds the keys set on the topic plus the listed keys, with their effective values.
+      returned: when the topic changed
+      type: dict
+      sample: {"partitions": 3, "replication_factor": 1, "config": {"retention.ms": "604800000"}}
+    after:
+      description:
+        - State after the task (predicted in check mode), or V(null) when the topic is gone.
+        - The task waits until the cluster metadata shows this state.
+      returned: when the topic changed
+      type: dict
+      sample: {"partitions": 6, "replication_factor": 3, "config": {"retention.ms": "86400000"}}
+diff:
+  description: Before and after state of the changed topics, keyed by topic name (with C(--diff)).
+  returned: when diff mode is on
+  type: dict
+  sample: {"before": {"orders": {"partitions": 3}}, "after": {"orders": {"partitions": 6}}}
+'''
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.eda.platform.plugins.module_utils import kafka_admin, kafka_topics
+from ansible_collections.eda.platform.plugins.module_utils.kafka_client import (
+    CONNECTION_REQUIRED_IF, KafkaError, admin_client, connection_argument_spec, error_message)
+
+STATES = ['present', 'absent']
+
+
+def argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
+        name=dict(type='str'),
+        partitions=dict(type='int'),
+        replication_factor=dict(type='int'),
+        config=dict(type='dict'),
+        state=dict(type='str', default='present', choices=STATES),
+        topics=dict(type='list', elements='dict', options=dict(
+            name=dict(type='str', required=True),
+            partitions=dict(type='int'),
+            replication_factor=dict(type='int'),
+            config=dict(type='dict'),
+            state=dict(type='str', choices=STATES),
+        )),
+        config_mode=dict(type='str', default='merge', choices=['merge', 'replace']),
+        prune=dict(type='bool', default=False),
+        prune_pattern=dict(type='str'),
+        reassignment_timeout=dict(type='int', default=300),
+    )
+    return spec
+
+
+def pattern_errors(params):
+    if not params['prune']:
+        return []
+    try:
+        re.compile(params['prune_pattern'])
+    except re.error as exc:
+        return ['prune_pattern %r is not a valid regular expression: %s' % (params['prune_pattern'], exc)]
+    return []
+
+
+def refuse(module, errors, **extra):
+    module.fail_json(msg='Nothing changed, the request is invalid: %s' % '; '.join(errors), errors=errors, **extra)
+
+
+def reconcile(module, admin, topics):
+    params = module.params
+    timeout_ms = params['request_timeout'] * 1000
+    cluster = kafka_admin.read_cluster(admin, topics)
+    errors = kafka_topics.cluster_errors(topics, cluster)
+    if errors:
+        refuse(module, errors)
+    if params['config_mode'] == 'replace':
+        kafka_admin.add_fallbacks(admin, cluster, kafka_topics.reset_keys(topics, cluster))
+    prune_pattern = params['prune_pattern'] if params['prune'] else None
+    plans = kafka_topics.plan_topics(topics, cluster, params['config_mode'], prune_pattern)
+    errors = kafka_admin.dry_run(admin, plans, timeout_ms)
+    if errors:
+        refuse(module, errors)
+    if not module.check_mode:
+        try:
+            kafka_admin.apply(admin, plans, timeout_ms, params['reassignment_timeout'])
+        except kafka_admin.ApplyError as exc:
+            module.fail_json(msg='%s (already changed: %s)' % (exc, ', '.join(exc.done) or 'nothing'),
+                             changed=bool(exc.done), topics=[plan.result() for plan in plans])
+    return plans
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=[('name', 'topics'), ('topics', 'partitions'), ('topics', 'replication_factor'), ('topics', 'config')],
+        required_one_of=[('name', 'topics')],
+        required_if=CONNECTION_REQUIRED_IF + [('prune', True, ['prune_pattern'])],
+        supports_check_mode=True,
+    )
+    topics = kafka_topics.desired_topics(module.params)
+    errors = kafka_topics.request_errors(topics) + pattern_errors(module.params)
+    if errors:
+        refuse(module, errors)
+    with admin_client(module) as admin:
+        try:
+            plans = reconcile(module, admin, topics)
+        except KafkaError as exc:
+            module.fail_json(msg='Kafka request failed before any change: %s' % error_message(exc))
+    result = dict(changed=any(plan.changed for plan in plans), topics=[plan.result() for plan in plans])
+    if module._diff:
+        result['diff'] = kafka_topics.diff(plans)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,152 @@
+# Copyright (c) 2025, eda.platform developers
+# SPDX-License-Identifier: Apache-2.0
+"""Real brokers (session-scoped, booted in parallel) and ways to run the modules as Ansible does."""
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+import warnings
+
+import pytest
+
+with warnings.catch_warnings():
+    # kafka-python 3.0 loads its protocol schemas with deprecated importlib.resources calls;
+    # once imported here, no later import warns.
+    warnings.simplefilter('ignore', DeprecationWarning)
+    import kafka.admin  # noqa: F401 pylint: disable=unused-import
+
+from kafka.admin import ConfigResource
+from kafka.errors import CoordinatorNotAvailableError
+from kafka.protocol.metadata import MetadataRequest
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from tests import collection_root
+from tests.integration import kafka_cluster
+
+VERSIONS = ['4.4.0', '3.9.2']
+AGREEMENT_ATTEMPTS = 60
+SIZES = {'single': 1, 'trio': 3}
+ROOT = collection_root.importable()
+MODULES = ROOT / 'ansible_collections' / 'eda' / 'platform' / 'plugins' / 'modules'
+
+
+def pytest_configure(config):
+    # kafka-python 3.0 loads its protocol schemas with deprecated importlib.resources calls.
+    config.addinivalue_line('filterwarnings', 'ignore::DeprecationWarning:kafka.protocol.schemas.load_json')
+    config.addinivalue_line('filterwarnings', 'ignore::DeprecationWarning:importlib.resources._legacy')
+
+
+@pytest.fixture(scope='session')
+def lab():
+    kafka_cluster.terminate_as_interrupt()
+    lab = kafka_cluster.Lab()
+    try:
+        lab.remove_stale()
+        for version in VERSIONS:
+            for kind, size in SIZES.items():
+                lab.start((kind, version), version, size)
+        yield lab
+    finally:
+        lab.remove()
+
+
+@pytest.fixture(scope='session', params=VERSIONS)
+def single(lab, request):
+    """A one-broker KRaft cluster of each Kafka version."""
+    return lab.ready(('single', request.param))
+
+
+@pytest.fixture(scope='session', params=VERSIONS)
+def trio(lab, request):
+    """A three-broker KRaft cluster of each Kafka version."""
+    return lab.ready(('trio', request.param))
+
+
+@pytest.fixture
+def prefix():
+    """A topic/group name prefix of its own for each test, so tests share clusters safely."""
+    return 't%s' % uuid.uuid4().hex[:6]
+
+
+def run_module(name, args, check=False, diff=True, python_path=()):
+    """Run a module file the way Ansible runs it on a host: the JSON arguments with the
+    internal check/diff flags, the collection importable as ansible_collections.eda.platform."""
+    payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(path) for path in python_path] + [str(ROOT)]))
+    process = subprocess.run([sys.executable, str(MODULES / ('%s.py' % name))], input=json.dumps({'ANSIBLE_MODULE_ARGS': payload}),
+                             capture_output=True, text=True, env=env, timeout=600, check=False)
+    try:
+        result = json.loads(process.stdout)
+    except ValueError:
+        raise AssertionError('module %s printed no JSON (rc %d):\n%s\n%s' % (name, process.returncode, process.stdout, process.stderr))
+    result.pop('invocation', None)
+    result['rc'] = process.returncode
+    return result
+
+
+@pytest.fixture
+def module():
+    return run_module
+
+
+def run_playbook(path, extra_vars, *options):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT), ANSIBLE_FORCE_COLOR='0', ANSIBLE_NOCOLOR='1',
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), str(path), '-e', json.dumps(extra_vars), *options]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
+
+
+def cluster_state(cluster):
+    """Every topic with its replica lists and topic-level config, read with kafka-python
+    directly (not with the modules under test), once every broker reports the same topics."""
+    with contextlib.closing(cluster.admin()) as admin:
+        topics = agreed_topics(admin, range(1, cluster.size + 1))
+        described = admin.describe_configs([ConfigResource('TOPIC', name) for name in topics], config_filter='all')
+    configs = dict((name, dict((key, entry['value']) for key, entry in entries.items()
+                               if entry['config_source'] == 'DYNAMIC_TOPIC_CONFIG'))
+                   for name, entries in described.get('topic', {}).items())
+    return dict((name, dict(partitions=topics[name], config=configs.get(name, {}))) for name in topics)
+
+
+def agreed_topics(admin, brokers):
+    """{topic: {partition: replicas}} once all brokers report the same: each broker applies
+    the metadata log on its own, and a loaded machine can make one lag for a moment."""
+    request = MetadataRequest(topics=None, allow_auto_topic_creation=False)
+    for attempt in range(AGREEMENT_ATTEMPTS):
+        views = []
+        for broker in brokers:
+            # kafka-python has no public call for the metadata of one given broker.
+            response = admin._manager.run(admin._manager.send, request, broker)  # pylint: disable=protected-access
+            views.append(dict((t.name, dict((p.partition_index, list(p.replica_nodes)) for p in t.partitions))
+                              for t in response.topics if t.error_code == 0))
+        if all(view == views[0] for view in views):
+            return views[0]
+        time.sleep(0.5)
+    raise AssertionError('brokers disagree on the topics after %d reads: %s' % (AGREEMENT_ATTEMPTS, views))
+
+
+def ensure_offsets_topic(cluster):
+    """Commit one offset so that __consumer_offsets exists (Kafka creates it on first use)."""
+    with contextlib.closing(cluster.admin()) as admin:
+        if '__consumer_offsets' in admin.list_topics():
+            return
+        name = 'edatest-offsets-%s' % uuid.uuid4().hex[:6]
+        admin.create_topics({name: dict(num_partitions=1, replication_factor=1)}, wait_for_metadata=True)
+        # The first request for a group creates __consumer_offsets; the coordinator is not
+        # available until it exists.
+        for attempt in range(60):
+            try:
+                admin.alter_group_offsets('edatest-init', {TopicPartition(name, 0): OffsetAndMetadata(0, '', -1)})
+                break
+            except CoordinatorNotAvailableError:
+                time.sleep(1)
+        admin.delete_topics([name])
+        admin.wait_for_topics(['__consumer_offsets'], timeout_ms=60000)
+
+
+def connection(cluster):
+    return dict(bootstrap_servers=cluster.bootstrap, connect_timeout=20)

@@ -1,0 +1,229 @@
+# Copyright (c) 2025, eda.platform developers
+# SPDX-License-Identifier: Apache-2.0
+"""Real Kafka brokers for the integration tests and the benchmark, from the lab's images.
+
+KRaft clusters of 1 or 3 combined broker+controller nodes on a user-defined network; each
+broker publishes a PLAINTEXT listener and a SASL_PLAINTEXT (SCRAM) listener on 127.0.0.1 only.
+Every container and network is named edatest-<run id>-..., so a run removes exactly its own.
+"""
+
+import base64
+import contextlib
+import os
+import signal
+import socket
+import time
+import uuid
+
+import docker
+from kafka import KafkaAdminClient
+from kafka.admin import ScramMechanism, UserScramCredentialUpsertion
+
+PREFIX = 'edatest-'
+READY_SECONDS = 180
+HEAP = '-Xmx320m -Xms128m'
+SCRAM_USER = 'edatest-admin'
+JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required;'
+
+
+def free_port():
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def run_id():
+    return '%s%s' % (PREFIX, uuid.uuid4().hex[:6])
+
+
+class Cluster(object):
+    """A running cluster: bootstrap addresses, SCRAM credentials and the containers."""
+
+    def __init__(self, client, name, image, size, network, labels):
+        self.client = client
+        self.labels = labels
+        self.is_ready = False
+        self.name = name
+        self.image = image
+        self.size = size
+        self.network = network
+        self.containers = []
+        self.ports = []
+        self.sasl_ports = []
+        self.scram_password = uuid.uuid4().hex
+
+    @property
+    def bootstrap(self):
+        return ['127.0.0.1:%d' % port for port in self.ports]
+
+    @property
+    def sasl_bootstrap(self):
+        return ['127.0.0.1:%d' % port for port in self.sasl_ports]
+
+    def node_name(self, node_id):
+        return '%s-%d' % (self.name, node_id)
+
+    def environment(self, node_id, port, sasl_port):
+        voters = ','.join('%d@%s:9093' % (n, self.node_name(n)) for n in range(1, self.size + 1))
+        replication = str(min(self.size, 3))
+        return {
+            'CLUSTER_ID': base64.urlsafe_b64encode(uuid.uuid5(uuid.NAMESPACE_DNS, self.name).bytes).decode()[:22],
+            'KAFKA_NODE_ID': str(node_id),
+            'KAFKA_PROCESS_ROLES': 'broker,controller',
+            'KAFKA_CONTROLLER_QUORUM_VOTERS': voters,
+            'KAFKA_LISTENERS': 'INTERNAL://:19092,CONTROLLER://:9093,EXTERNAL://:9092,SASL://:9094',
+            'KAFKA_ADVERTISED_LISTENERS': 'INTERNAL://%s:19092,EXTERNAL://127.0.0.1:%d,SASL://127.0.0.1:%d'
+                                          % (self.node_name(node_id), port, sasl_port),
+            'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP': 'CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,SASL:SASL_PLAINTEXT',
+            'KAFKA_CONTROLLER_LISTENER_NAMES': 'CONTROLLER',
+            'KAFKA_INTER_BROKER_LISTENER_NAME': 'INTERNAL',
+            'KAFKA_SASL_ENABLED_MECHANISMS': 'SCRAM-SHA-256,SCRAM-SHA-512',
+            'KAFKA_LISTENER_NAME_SASL_SCRAM___SHA___256_SASL_JAAS_CONFIG': JAAS,
+            'KAFKA_LISTENER_NAME_SASL_SCRAM___SHA___512_SASL_JAAS_CONFIG': JAAS,
+            'KAFKA_LOG_DIRS': '/var/lib/kafka/data',
+            'KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR': replication,
+            'KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS': '3',
+            'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR': replication,
+            'KAFKA_TRANSACTION_STATE_LOG_MIN_ISR': '1',
+            'KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR': replication,
+            'KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR': '1',
+            'KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS': '0',
+            'KAFKA_NUM_PARTITIONS': '1',
+            'KAFKA_DEFAULT_REPLICATION_FACTOR': '1',
+            'KAFKA_HEAP_OPTS': HEAP,
+            # Fewer background threads: the test machine has two cores.
+            'KAFKA_NUM_NETWORK_THREADS': '2',
+            'KAFKA_NUM_IO_THREADS': '2',
+            'KAFKA_LOG_CLEANER_THREADS': '1',
+        }
+
+    def start(self):
+        for node_id in range(1, self.size + 1):
+            port, sasl_port = free_port(), free_port()
+            self.ports.append(port)
+            self.sasl_ports.append(sasl_port)
+            self.containers.append(self.client.containers.run(
+                self.image, name=self.node_name(node_id), hostname=self.node_name(node_id), detach=True,
+                network=self.network.name, environment=self.environment(node_id, port, sasl_port),
+                ports={'9092/tcp': ('127.0.0.1', port), '9094/tcp': ('127.0.0.1', sasl_port)},
+                labels=self.labels))
+
+    def admin(self, **kwargs):
+        return KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id='edatest', request_timeout_ms=30000, **kwargs)
+
+    def wait_ready(self):
+        """Until every broker is in the metadata and the SCRAM user can log in."""
+        deadline = time.monotonic() + READY_SECONDS
+        last_error = None
+        while time.monotonic() < deadline:
+            self.check_running()
+            try:
+                with contextlib.closing(self.admin(bootstrap_timeout_ms=5000)) as admin:
+                    brokers = admin.describe_cluster()['brokers']
+                    if len([b for b in brokers if not b.get('is_fenced')]) == self.size:
+                        self.add_scram_user(admin)
+                        self.is_ready = True
+                        return
+                    last_error = 'brokers up: %s' % [b['broker_id'] for b in brokers]
+            except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
+                last_error = repr(exc)
+            time.sleep(1)
+        raise RuntimeError('cluster %s not ready after %ss: %s\n%s' % (self.name, READY_SECONDS, last_error, self.logs()))
+
+    def add_scram_user(self, admin):
+        # Kafka refuses two credentials of one user in the same request.
+        for mechanism in (ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512):
+            upsert = UserScramCredentialUpsertion(SCRAM_USER, mechanism, self.scram_password)
+            error = admin.alter_user_scram_credentials([upsert])[SCRAM_USER]
+            if error:
+                raise RuntimeError('SCRAM user not created: %s' % error)
+
+    def check_running(self):
+        for container in self.containers:
+            container.reload()
+            if container.status == 'exited':
+                raise RuntimeError('broker %s exited:\n%s' % (container.name, container.logs(tail=60).decode(errors='replace')))
+
+    def logs(self):
+        return '\n'.join('--- %s\n%s' % (c.name, c.logs(tail=30).decode(errors='replace')) for c in self.containers)
+
+    def exec(self, command):
+        """Run a command in the first broker (CLI tools use the INTERNAL listener)."""
+        result = self.containers[0].exec_run(command)
+        return result.exit_code, result.output.decode(errors='replace')
+
+    def internal_bootstrap(self):
+        return '%s:19092' % self.node_name(1)
+
+
+class Lab(object):
+    """Owns the network and the clusters of one run; remove() cleans everything it made.
+
+    Containers carry the id of the process that made them, so remove_stale() can clean what an
+    earlier run left behind when it was killed, without touching a run that is still going.
+    """
+
+    def __init__(self):
+        self.client = docker.from_env(timeout=120)
+        self.name = run_id()
+        self.labels = {'edatest': self.name, 'edatest.owner-pid': str(os.getpid())}
+        self.network = None
+        self.clusters = {}
+
+    def start(self, key, version, size):
+        """Start a cluster without waiting for it (several clusters boot in parallel)."""
+        if self.network is None:
+            self.network = self.client.networks.create(self.name, driver='bridge', labels=self.labels)
+        cluster = Cluster(self.client, '%s-k%s-n%d' % (self.name, version.replace('.', ''), size),
+                          'apache/kafka:%s' % version, size, self.network, self.labels)
+        self.clusters[key] = cluster
+        cluster.start()
+        return cluster
+
+    def ready(self, key):
+        cluster = self.clusters[key]
+        if not cluster.is_ready:
+            cluster.wait_ready()
+        return cluster
+
+    def remove(self):
+        for container in self.client.containers.list(all=True, filters={'label': 'edatest=%s' % self.name}):
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True, v=True)
+        if self.network is not None:
+            with contextlib.suppress(docker.errors.NotFound):
+                self.network.remove()
+
+    def remove_stale(self):
+        for container in self.client.containers.list(all=True, filters={'label': 'edatest.owner-pid'}):
+            if not os.path.exists('/proc/%s' % container.labels['edatest.owner-pid']):
+                with contextlib.suppress(docker.errors.NotFound):
+                    container.remove(force=True, v=True)
+        for network in self.client.networks.list(filters={'label': 'edatest.owner-pid'}):
+            if not os.path.exists('/proc/%s' % network.attrs['Labels']['edatest.owner-pid']):
+                with contextlib.suppress(docker.errors.APIError):
+                    network.remove()
+
+
+def terminate_as_interrupt():
+    """SIGTERM (CI timeouts, kill) unwinds like Ctrl-C, so fixtures and finally blocks clean up."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt('SIGTERM')
+    signal.signal(signal.SIGTERM, handler)
+
+
+if __name__ == '__main__':
+    # Manual use: python tests/integration/kafka_cluster.py 4.4.0 3  (Ctrl-C or kill removes it)
+    import sys
+    terminate_as_interrupt()
+    LAB = Lab()
+    try:
+        LAB.remove_stale()
+        LAB.start('manual', sys.argv[1], int(sys.argv[2]))
+        CLUSTER = LAB.ready('manual')
+        print('bootstrap', ','.join(CLUSTER.bootstrap), 'sasl', ','.join(CLUSTER.sasl_bootstrap),
+              'user', SCRAM_USER, 'password', CLUSTER.scram_password, flush=True)
+        while True:
+            time.sleep(60)
+    finally:
+        LAB.remove()

@@ -1,0 +1,95 @@
+# Copyright (c) 2025, eda.platform developers
+# SPDX-License-Identifier: Apache-2.0
+"""kafka_topic_info and kafka_consumer_group_info against real brokers."""
+
+import contextlib
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from tests.integration.conftest import cluster_state, connection, ensure_offsets_topic
+
+MESSAGES_PER_PARTITION = 10
+
+
+def test_topic_info_filters_and_configs(module, single, prefix):
+    ensure_offsets_topic(single)
+    created = module('kafka_topic', dict(connection(single), topics=[
+        dict(name='%s.a' % prefix, partitions=2, config={'retention.ms': 3600000}),
+        dict(name='%s.b' % prefix)]))
+    assert created['rc'] == 0
+
+    by_names = module('kafka_topic_info', dict(connection(single), names=['%s.a' % prefix, '%s.missing' % prefix]))
+    assert by_names['rc'] == 0 and by_names['changed'] is False
+    assert sorted(by_names['topics']) == ['%s.a' % prefix] and by_names['missing'] == ['%s.missing' % prefix]
+    topic = by_names['topics']['%s.a' % prefix]
+    assert topic['partitions'] == 2 and topic['replication_factor'] == 1 and topic['internal'] is False
+    assert topic['config'] == {'retention.ms': '3600000'}
+    assert [(p['partition'], p['leader'], p['replicas'], p['isr']) for p in topic['partition_details']] == [(0, 1, [1], [1]), (1, 1, [1], [1])]
+    assert by_names['cluster']['brokers'] == [1]
+
+    by_pattern = module('kafka_topic_info', dict(connection(single), pattern=r'%s\..*' % prefix))
+    assert sorted(by_pattern['topics']) == ['%s.a' % prefix, '%s.b' % prefix]
+
+    everything = module('kafka_topic_info', connection(single))
+    assert '__consumer_offsets' not in everything['topics'] and '%s.b' % prefix in everything['topics']
+    with_internal = module('kafka_topic_info', dict(connection(single), include_internal=True))
+    assert with_internal['topics']['__consumer_offsets']['internal'] is True
+    # What the module reports is what kafka-python reads directly.
+    state = cluster_state(single)
+    for name, info in with_internal['topics'].items():
+        assert dict((p['partition'], p['replicas']) for p in info['partition_details']) == state[name]['partitions']
+        assert info['config'] == state[name]['config'] or name.startswith('__')
+
+
+@pytest.fixture
+def lagging_group(single, prefix):
+    """A topic with 3 x 10 messages and a group that consumed and committed 5 of partition 0
+    and nothing else, with its consumer still in the group."""
+    topic, group = '%s.events' % prefix, '%s-group' % prefix
+    with contextlib.closing(single.admin()) as admin:
+        admin.create_topics({topic: dict(num_partitions=3, replication_factor=1)}, wait_for_metadata=True)
+    producer = KafkaProducer(bootstrap_servers=single.bootstrap)
+    for partition in range(3):
+        for number in range(MESSAGES_PER_PARTITION):
+            producer.send(topic, b'message %d' % number, partition=partition)
+    producer.flush()
+    producer.close()
+    consumer = KafkaConsumer(topic, bootstrap_servers=single.bootstrap, group_id=group, client_id='%s-client' % prefix,
+                             enable_auto_commit=False, auto_offset_reset='earliest')
+    for attempt in range(30):
+        consumer.poll(timeout_ms=1000, max_records=1)
+        if len(consumer.assignment()) == 3:
+            break
+    assert len(consumer.assignment()) == 3
+    consumer.commit({TopicPartition(topic, 0): OffsetAndMetadata(5, '', -1)})
+    yield topic, group
+    consumer.close()
+
+
+def test_consumer_group_lag(module, single, lagging_group, prefix):
+    topic, group = lagging_group
+    result = module('kafka_consumer_group_info', dict(connection(single), groups=[group, '%s-nobody' % prefix]))
+    assert result['rc'] == 0 and result['missing'] == ['%s-nobody' % prefix]
+    report = result['groups'][group]
+    assert report['state'] == 'Stable' and report['protocol_type'] == 'consumer'
+    assert len(report['members']) == 1
+    member = report['members'][0]
+    assert member['client_id'] == '%s-client' % prefix
+    assert member['assignment'] == ['%s-0' % topic, '%s-1' % topic, '%s-2' % topic]
+    rows = [(r['partition'], r['committed_offset'], r['log_end_offset'], r['lag'], r['member_id']) for r in report['partitions']]
+    assert rows == [(0, 5, 10, 5, member['member_id']), (1, None, 10, None, member['member_id']), (2, None, 10, None, member['member_id'])]
+    assert report['topic_lag'] == {topic: 5} and report['total_lag'] == 5
+
+    by_pattern = module('kafka_consumer_group_info', dict(connection(single), pattern='%s-.*' % prefix))
+    assert sorted(by_pattern['groups']) == [group]
+
+
+def test_consumer_group_max_lag(module, single, lagging_group):
+    topic, group = lagging_group
+    within = module('kafka_consumer_group_info', dict(connection(single), groups=[group], max_lag=5))
+    assert within['rc'] == 0 and within['groups'][group]['total_lag'] == 5
+    over = module('kafka_consumer_group_info', dict(connection(single), groups=[group], max_lag=4))
+    assert over['rc'] != 0 and over['msg'] == 'group %s lags 5 messages, more than max_lag 4' % group
+    assert over['groups'][group]['total_lag'] == 5, 'the report comes with the failure'
