@@ -21,7 +21,7 @@ VENV = HOME_CACHE / "venv"
 COLLECTIONS = HOME_CACHE / "collections"
 REQUIREMENTS = ROOT / "requirements-dev.txt"
 # Molecule scenarios run by `make test`; a scenario joins once it passes from a fresh clone.
-MOLECULE_SCENARIOS = ["docker", "default"]
+MOLECULE_SCENARIOS = ["docker", "default", "kafka_zookeeper", "kafka_cluster"]
 SANITY_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
