@@ -294,9 +294,13 @@ def read_groups(admin, wanted):
     for description in described.values():
         for member in description.get('members') or []:
             partitions.update(TopicPartition(topic, partition) for topic, partition in member_partitions(member))
+    # Offsets committed on a topic deleted since stay in the group; like kafka-consumer-groups.sh,
+    # report them without a log end offset instead of failing the whole description.
+    existing = set(admin.list_topics())
+    live = [tp for tp in partitions if tp.topic in existing]
     end_offsets = {}
-    if partitions:
-        end_offsets = admin.list_partition_offsets(dict((tp, OffsetSpec.LATEST) for tp in partitions))
+    if live:
+        end_offsets = admin.list_partition_offsets(dict((tp, OffsetSpec.LATEST) for tp in live))
     groups = {}
     for group_id in ids:
         offsets = dict(((tp.topic, tp.partition), meta.offset) for tp, meta in committed.get(group_id, {}).items())

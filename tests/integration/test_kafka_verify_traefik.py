@@ -1,0 +1,67 @@
+# Copyright (c) 2026, eda.platform developers
+# SPDX-License-Identifier: Apache-2.0
+"""kafka_verify through Traefik's Kafka (TCP) entrypoint, the path playbooks/verify.yml checks."""
+
+import subprocess
+import time
+
+import pytest
+
+from tests.integration import kafka_cluster
+
+TRAEFIK_IMAGE = "traefik:v3.6.12"
+# One TCP router per broker: Kafka is not HTTP, so no Host() rule; HostSNI(`*`) matches plain TCP.
+DYNAMIC = """tcp:
+  routers:
+    kafka:
+      entryPoints: [kafka]
+      rule: HostSNI(`*`)
+      service: kafka
+  services:
+    kafka:
+      loadBalancer:
+        servers:
+          - address: {broker}:9092
+"""
+
+
+def docker(*args):
+    return subprocess.run(["docker", *args], check=True, capture_output=True, text=True)
+
+
+@pytest.fixture
+def broker_behind_traefik():
+    """A broker that advertises Traefik's address, so every client connection goes through it."""
+    name = kafka_cluster.run_id() + "-traefik"
+    port = kafka_cluster.free_port()
+    docker("network", "create", name)
+    try:
+        environment = {
+            "KAFKA_NODE_ID": "1", "KAFKA_PROCESS_ROLES": "broker,controller",
+            "KAFKA_LISTENERS": "PLAINTEXT://:9092,CONTROLLER://:9093", "KAFKA_ADVERTISED_LISTENERS": "PLAINTEXT://127.0.0.1:%d" % port,
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT", "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+            "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1", "KAFKA_HEAP_OPTS": kafka_cluster.HEAP,
+        }
+        options = [item for key, value in environment.items() for item in ("-e", "%s=%s" % (key, value))]
+        docker("run", "-d", "--name", name + "-broker", "--network", name, "--network-alias", "broker", *options, "apache/kafka:4.4.0")
+        start = 'printf "%s" "$0" > /tmp/dynamic.yml && exec traefik --entrypoints.kafka.address=:9094 --providers.file.filename=/tmp/dynamic.yml'
+        docker("run", "-d", "--name", name + "-traefik", "--network", name, "-p", "127.0.0.1:%d:9094" % port, "--entrypoint", "",
+               TRAEFIK_IMAGE, "sh", "-c", start, DYNAMIC.format(broker="broker"))
+        yield "127.0.0.1:%d" % port
+    finally:
+        subprocess.run(["docker", "rm", "-f", "-v", name + "-broker", name + "-traefik"], check=False, capture_output=True)
+        subprocess.run(["docker", "network", "rm", name], check=False, capture_output=True)
+
+
+def test_kafka_verify_through_traefik(broker_behind_traefik, module):
+    args = dict(bootstrap_servers=[broker_behind_traefik], connect_timeout=5, messages=1000)
+    deadline = time.monotonic() + 180
+    result = module("kafka_verify", args, check=True)
+    while result["rc"] != 0 and time.monotonic() < deadline:
+        time.sleep(2)
+        result = module("kafka_verify", args, check=True)
+    assert result["rc"] == 0, result.get("msg")
+    assert result["brokers"] == [dict(node_id=1, host="127.0.0.1", port=int(broker_behind_traefik.rsplit(":", 1)[1]))]
+    verified = module("kafka_verify", args)
+    assert verified["rc"] == 0, verified.get("msg")
+    assert verified["messages"]["consumed"] == 1000 and verified["ok"]
