@@ -36,6 +36,18 @@ def run_id():
     return '%s%s' % (PREFIX, uuid.uuid4().hex[:6])
 
 
+def single_broker_options(advertised):
+    """`docker run -e` options of a one-node KRaft broker that advertises `advertised` (host:port)
+    to clients: for tests that need a broker wired differently from the shared clusters."""
+    environment = {
+        'KAFKA_NODE_ID': '1', 'KAFKA_PROCESS_ROLES': 'broker,controller',
+        'KAFKA_LISTENERS': 'PLAINTEXT://:9092,CONTROLLER://:9093', 'KAFKA_ADVERTISED_LISTENERS': 'PLAINTEXT://%s' % advertised,
+        'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT', 'KAFKA_CONTROLLER_LISTENER_NAMES': 'CONTROLLER',
+        'KAFKA_CONTROLLER_QUORUM_VOTERS': '1@localhost:9093', 'KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR': '1', 'KAFKA_HEAP_OPTS': HEAP,
+    }
+    return [item for key, value in environment.items() for item in ('-e', '%s=%s' % (key, value))]
+
+
 class Cluster(object):
     """A running cluster: bootstrap addresses, SCRAM credentials and the containers."""
 

@@ -175,13 +175,7 @@ def test_unreachable_bootstrap_fails_with_one_clear_message(module):
 def misadvertised_broker():
     """A broker reachable for bootstrap but advertising a port nothing listens on (the classic mistake)."""
     name, reachable, advertised = kafka_cluster.run_id() + "-misadvertised", kafka_cluster.free_port(), kafka_cluster.free_port()
-    environment = {
-        "KAFKA_NODE_ID": "1", "KAFKA_PROCESS_ROLES": "broker,controller",
-        "KAFKA_LISTENERS": "PLAINTEXT://:9092,CONTROLLER://:9093", "KAFKA_ADVERTISED_LISTENERS": "PLAINTEXT://127.0.0.1:%d" % advertised,
-        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT", "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
-        "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1", "KAFKA_HEAP_OPTS": kafka_cluster.HEAP,
-    }
-    options = [item for key, value in environment.items() for item in ("-e", "%s=%s" % (key, value))]
+    options = kafka_cluster.single_broker_options("127.0.0.1:%d" % advertised)
     command = ["docker", "run", "-d", "--name", name, "-p", "127.0.0.1:%d:9092" % reachable, *options, "apache/kafka:4.4.0"]
     subprocess.run(command, check=True, capture_output=True)
     try:

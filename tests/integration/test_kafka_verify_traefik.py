@@ -36,13 +36,7 @@ def broker_behind_traefik():
     port = kafka_cluster.free_port()
     docker("network", "create", name)
     try:
-        environment = {
-            "KAFKA_NODE_ID": "1", "KAFKA_PROCESS_ROLES": "broker,controller",
-            "KAFKA_LISTENERS": "PLAINTEXT://:9092,CONTROLLER://:9093", "KAFKA_ADVERTISED_LISTENERS": "PLAINTEXT://127.0.0.1:%d" % port,
-            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT", "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
-            "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1", "KAFKA_HEAP_OPTS": kafka_cluster.HEAP,
-        }
-        options = [item for key, value in environment.items() for item in ("-e", "%s=%s" % (key, value))]
+        options = kafka_cluster.single_broker_options("127.0.0.1:%d" % port)
         docker("run", "-d", "--name", name + "-broker", "--network", name, "--network-alias", "broker", *options, "apache/kafka:4.4.0")
         start = 'printf "%s" "$0" > /tmp/dynamic.yml && exec traefik --entrypoints.kafka.address=:9094 --providers.file.filename=/tmp/dynamic.yml'
         docker("run", "-d", "--name", name + "-traefik", "--network", name, "-p", "127.0.0.1:%d:9094" % port, "--entrypoint", "",
