@@ -47,7 +47,11 @@ def up():
     for name, address in instance_addresses().items():
         print(f"  {name}: Kafka bootstrap {address}:9092   (try: kcat -b {address}:9092 -L)")
         print(f"  {name}: broker metrics (JMX exporter) http://{address}:9404/metrics")
-    print("Log in to a host: molecule login -s default   |   remove it: make demo-down")
+        print(f"  {name}: Kafka through Traefik {address}:19092   (every broker advertised at {address}:19092+id)")
+        print(f"  {name}: Traefik metrics http://{address}:8082/metrics, health http://{address}:8082/ping")
+        print(f"  {name}: Traefik dashboard http://127.0.0.1:8080/dashboard/ on the host only (user verify,")
+        print("      password verify-only-password: the scenario's test user), e.g. through ssh -L 8080:127.0.0.1:8080")
+    print("Check it again: molecule verify -s default   |   log in: molecule login -s default   |   remove it: make demo-down")
     return 0
 
 
