@@ -27,6 +27,19 @@ except ImportError:
 POLL_SECONDS = 0.2
 
 
+# Kafka's error code for a topic that exists.
+TOPIC_ALREADY_EXISTS = 36
+
+
+class StaleMetadata(Exception):
+    """The broker asked for metadata does not list topics the controller already has: metadata
+    reaches the brokers asynchronously, so a topic created moments ago may be missing from it."""
+
+    def __init__(self, names):
+        super(StaleMetadata, self).__init__('topics exist but are not in the metadata yet: %s' % ', '.join(names))
+        self.names = names
+
+
 class ApplyError(Exception):
     """A change the broker refused or did not finish; done lists what was applied before."""
 
@@ -147,6 +160,9 @@ def _topic_errors(results):
 
 def _create_topics(admin, request, validate_only, timeout_ms):
     response = admin.create_topics(request, timeout_ms=timeout_ms, validate_only=validate_only, raise_errors=False)
+    existing = sorted(entry['name'] for entry in response['topics'] if entry['error_code'] == TOPIC_ALREADY_EXISTS)
+    if validate_only and existing:
+        raise StaleMetadata(existing)
     return _topic_errors(response['topics'])
 
 
@@ -161,7 +177,8 @@ def _alter_configs(admin, resources, validate_only):
 
 
 def dry_run(admin, plans, timeout_ms):
-    """What the broker would refuse, asked with validate_only requests: nothing changes."""
+    """What the broker would refuse, asked with validate_only requests: nothing changes.
+    Raises StaleMetadata when a topic planned for creation turns out to exist."""
     errors = []
     creates = _create_request(plans)
     if creates:

@@ -216,6 +216,7 @@ diff:
 '''
 
 import re
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -224,6 +225,9 @@ from ansible_collections.eda.platform.plugins.module_utils.kafka_client import (
     CONNECTION_REQUIRED_IF, KafkaError, admin_client, connection_argument_spec, error_message)
 
 STATES = ['present', 'absent']
+
+
+STALE_METADATA_POLL_SECONDS = 0.5
 
 
 def argument_spec():
@@ -263,20 +267,37 @@ def refuse(module, errors, **extra):
     module.fail_json(msg='Nothing changed, the request is invalid: %s' % '; '.join(errors), errors=errors, **extra)
 
 
+def plan_and_validate(module, admin, topics):
+    """Read the cluster, plan, and have the broker validate the plan. A topic that a previous
+    run created moments ago may be missing from the metadata of the broker asked; the broker
+    then says it already exists: read again until the metadata shows it (bounded)."""
+    params = module.params
+    deadline = time.monotonic() + params['request_timeout']
+    while True:
+        cluster = kafka_admin.read_cluster(admin, topics)
+        errors = kafka_topics.cluster_errors(topics, cluster)
+        if errors:
+            refuse(module, errors)
+        if params['config_mode'] == 'replace':
+            kafka_admin.add_fallbacks(admin, cluster, kafka_topics.reset_keys(topics, cluster))
+        prune_pattern = params['prune_pattern'] if params['prune'] else None
+        plans = kafka_topics.plan_topics(topics, cluster, params['config_mode'], prune_pattern)
+        try:
+            errors = kafka_admin.dry_run(admin, plans, params['request_timeout'] * 1000)
+        except kafka_admin.StaleMetadata as exc:
+            if time.monotonic() > deadline:
+                refuse(module, ['%s (after %ss)' % (exc, params['request_timeout'])])
+            time.sleep(STALE_METADATA_POLL_SECONDS)
+            continue
+        if errors:
+            refuse(module, errors)
+        return plans
+
+
 def reconcile(module, admin, topics):
     params = module.params
     timeout_ms = params['request_timeout'] * 1000
-    cluster = kafka_admin.read_cluster(admin, topics)
-    errors = kafka_topics.cluster_errors(topics, cluster)
-    if errors:
-        refuse(module, errors)
-    if params['config_mode'] == 'replace':
-        kafka_admin.add_fallbacks(admin, cluster, kafka_topics.reset_keys(topics, cluster))
-    prune_pattern = params['prune_pattern'] if params['prune'] else None
-    plans = kafka_topics.plan_topics(topics, cluster, params['config_mode'], prune_pattern)
-    errors = kafka_admin.dry_run(admin, plans, timeout_ms)
-    if errors:
-        refuse(module, errors)
+    plans = plan_and_validate(module, admin, topics)
     if not module.check_mode:
         try:
             kafka_admin.apply(admin, plans, timeout_ms, params['reassignment_timeout'])
