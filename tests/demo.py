@@ -51,6 +51,8 @@ def up():
         print(f"  {name}: Traefik metrics http://{address}:8082/metrics, health http://{address}:8082/ping")
         print(f"  {name}: Traefik dashboard http://127.0.0.1:8080/dashboard/ on the host only (user verify,")
         print("      password verify-only-password: the scenario's test user), e.g. through ssh -L 8080:127.0.0.1:8080")
+        print(f"  {name}: Prometheus http://127.0.0.1:9090 and Alertmanager http://127.0.0.1:9093 on the host only")
+        print("      (no login of their own); Grafana is off in the lab (no image), its dashboard's queries are checked")
     print("Check it again: molecule verify -s default   |   log in: molecule login -s default   |   remove it: make demo-down")
     return 0
 
