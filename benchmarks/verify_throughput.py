@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,9 @@ import uuid
 NETWORK, SUBNET, ADDRESS = "edabench-verify", "172.30.99.0/24", "172.30.99.10"
 IMAGE = "apache/kafka:4.4.0"
 BROKER = "edabench-verify-broker"
+
+# The ansible CLI of the interpreter running the benchmark (the tool venv), else the one on PATH.
+ANSIBLE = shutil.which("ansible", path=os.path.dirname(sys.executable)) or "ansible"
 
 
 def docker(*args, check=True):
@@ -73,7 +77,7 @@ def kafka_verify_rate(messages, size):
     with tempfile.TemporaryDirectory() as work:
         args = json.dumps(dict(bootstrap_servers=[f"{ADDRESS}:9092"], messages=messages, message_size=size, timeout=600))
         output = subprocess.run(
-            ["ansible", "localhost", "-m", "eda.platform.kafka_verify", "-a", args, "-o"],
+            [ANSIBLE, "localhost", "-m", "eda.platform.kafka_verify", "-a", args, "-o"],
             capture_output=True, text=True, check=False, cwd=work, env=dict(os.environ, ANSIBLE_LOCALHOST_WARNING="false"),
         ).stdout
     result = json.loads(output.split("=>", 1)[1])
