@@ -22,10 +22,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests import collection_root  # noqa: E402
+from tests import collection_root, versions  # noqa: E402
 from tests.integration import kafka_cluster  # noqa: E402
 
-VERSION = '4.4.0'
+VERSION = versions.KAFKA_KRAFT_VERSION
 CONFIG = {'retention.ms': 86400000, 'cleanup.policy': 'delete'}
 REPEATS = 3
 

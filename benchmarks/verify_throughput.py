@@ -21,31 +21,24 @@ import sys
 import tempfile
 import time
 import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests import versions  # noqa: E402
+from tests.containers import docker, single_broker_options  # noqa: E402
 
 NETWORK, SUBNET, ADDRESS = "edabench-verify", "172.30.99.0/24", "172.30.99.10"
-IMAGE = "apache/kafka:4.4.0"
+IMAGE = versions.KAFKA_IMAGE
 BROKER = "edabench-verify-broker"
 
 # The ansible CLI of the interpreter running the benchmark (the tool venv), else the one on PATH.
 ANSIBLE = shutil.which("ansible", path=os.path.dirname(sys.executable)) or "ansible"
 
 
-def docker(*args, check=True):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
-
-
 def start_broker():
     docker("network", "create", "--subnet", SUBNET, NETWORK)
-    env = {
-        "KAFKA_NODE_ID": "1", "KAFKA_PROCESS_ROLES": "broker,controller",
-        "KAFKA_LISTENERS": f"PLAINTEXT://{ADDRESS}:9092,CONTROLLER://localhost:9093",
-        "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://{ADDRESS}:9092",
-        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER", "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",
-        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1", "KAFKA_HEAP_OPTS": "-Xmx1g", "KAFKA_LOG_DIRS": "/var/lib/kafka/data",
-    }
-    options = [item for key, value in env.items() for item in ("-e", f"{key}={value}")]
-    docker("run", "-d", "--name", BROKER, "--network", NETWORK, "--ip", ADDRESS, *options, IMAGE)
+    docker("run", "-d", "--name", BROKER, "--network", NETWORK, "--ip", ADDRESS, *single_broker_options(f"{ADDRESS}:9092", heap="-Xmx1g"), IMAGE)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         probe = docker("exec", BROKER, "/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", f"{ADDRESS}:9092", check=False)
@@ -67,6 +60,7 @@ def java_producer_rate(messages, size):
         "exec", "-e", "KAFKA_HEAP_OPTS=-Xmx512m", BROKER, "/opt/kafka/bin/kafka-producer-perf-test.sh", "--topic", topic,
         "--num-records", str(messages), "--record-size", str(size), "--throughput", "-1",
         "--producer-props", f"bootstrap.servers={ADDRESS}:9092", "acks=all", "enable.idempotence=true", "linger.ms=5",
+        timeout=None,
     ).stdout
     last = [line for line in output.splitlines() if "records sent" in line][-1]
     return float(re.search(r"([0-9.]+) records/sec", last).group(1))

@@ -20,8 +20,6 @@ HOME_CACHE = Path(os.environ.get("EDA_CACHE", Path.home() / ".cache" / "eda-plat
 VENV = HOME_CACHE / "venv"
 COLLECTIONS = HOME_CACHE / "collections"
 REQUIREMENTS = ROOT / "requirements-dev.txt"
-# Molecule scenarios run by `make test`; a scenario joins once it passes from a fresh clone.
-MOLECULE_SCENARIOS = ["docker", "default", "kafka_zookeeper", "kafka_cluster"]
 SANITY_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -143,11 +141,20 @@ def stage_integration():
     return pytest_stage("tests/lab/tests", "tests/integration")
 
 
+def molecule_scenarios():
+    """Every folder of molecule/ with a molecule.yml (shared/ holds what the scenarios share)."""
+    return sorted(path.parent.name for path in (ROOT / "molecule").glob("*/molecule.yml"))
+
+
 def stage_molecule():
     env = tool_env(lab_env())
+    scenarios = molecule_scenarios()
+    if not scenarios:
+        say("no Molecule scenario under molecule/")
+        return False
     results = []
-    for index, scenario in enumerate(MOLECULE_SCENARIOS, 1):
-        say(f"--- molecule scenario {index}/{len(MOLECULE_SCENARIOS)}: {scenario}")
+    for index, scenario in enumerate(scenarios, 1):
+        say(f"--- molecule scenario {index}/{len(scenarios)}: {scenario}")
         started = time.monotonic()
         ok = run(["molecule", "test", "-s", scenario], env=env)
         say(f"--- molecule {scenario}: {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s")

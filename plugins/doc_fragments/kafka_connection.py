@@ -8,9 +8,12 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # Connection options shared by every Kafka module of eda.platform
-    # (plugins/module_utils/kafka_client.py defines the matching argument spec).
+    # What every Kafka module of eda.platform shares in its documentation: the connection
+    # options (plugins/module_utils/kafka_client.py defines the matching argument spec),
+    # the requirement, the note and the author.
     DOCUMENTATION = r'''
+author:
+  - eda.platform developers (@eda-platform)
 options:
   bootstrap_servers:
     description:

@@ -2,39 +2,50 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Shared Kafka connection for the eda.platform modules.
+"""The base of every eda.platform Kafka module: connection, option rules, one clear failure.
 
-The whole API, for modules built on it (kafka_topic, kafka_topic_info,
-kafka_consumer_group_info, kafka_verify):
+The model is community.docker's AnsibleDockerClient. A module declares only its own
+options and a manager class; its main() is wiring:
 
-connection_argument_spec()
-    The connection options, documented once in the eda.platform.kafka_connection
-    doc fragment. Merge them into the module's argument_spec.
-CONNECTION_REQUIRED_IF
-    Rules between those options; pass them to AnsibleModule(required_if=...).
-client_kwargs(params)
-    Keyword arguments for any kafka-python client (KafkaAdminClient, KafkaConsumer,
-    KafkaProducer) built from the module parameters.
-admin_client(module)
-    A connected KafkaAdminClient, or module.fail_json() with one clear message
-    (kafka-python missing, cluster unreachable within connect_timeout, bad credentials).
-    Use it in a with statement so the connection is always closed.
-require_kafka(module)
-    module.fail_json() with the install hint when kafka-python cannot be imported
-    (admin_client() calls it; call it yourself before building other clients).
-error_message(exc)
-    One line describing a kafka-python exception, for fail_json(msg=...).
-KafkaError
-    Base class of every kafka-python exception (Exception when the library is missing).
+    def main():
+        client = AnsibleKafkaModule(dict(name=dict(type='str')), failure='Cannot do X',
+                                    regex_options=['pattern'], mutually_exclusive=[...])
+        client.run(Manager)
+
+AnsibleKafkaModule(argument_spec, failure, regex_options=(), **rules)
+    The AnsibleModule of the task, with the connection options (documented once in the
+    eda.platform.kafka_connection doc fragment) merged into argument_spec, the connection's
+    required_if rules added to the module's rules (mutually_exclusive, required_one_of, ...),
+    check mode on, every option named in regex_options compiled, and kafka-python required
+    (missing_required_lib with the install hint). Nothing has touched the cluster yet.
+.run(manager_class)
+    manager_class(client) validates the request (it may raise ModuleFailure, before any
+    connection); manager.run(admin) does the work with a connected KafkaAdminClient and
+    returns the result. The task exits once: exit_json(result), or fail_json for a
+    ModuleFailure (its message and the result so far) or for any Kafka error.
+.admin()
+    Context manager: a connected KafkaAdminClient, always closed; a cluster that cannot be
+    reached or used as configured, and any Kafka error inside, fail the task with one message.
+.params, .check_mode, .diff, .warn(text)
+ModuleFailure(msg, **result)
+    Raised by managers (and the module_utils they call) to fail the task.
+
+Lower level, for clients other than the admin client and for tests:
+connection_argument_spec(), CONNECTION_REQUIRED_IF, client_kwargs(params) (keyword arguments
+that KafkaAdminClient, KafkaConsumer and KafkaProducer all accept), error_message(exc) (one
+line for an exception) and KafkaError (base of kafka-python's exceptions; Exception when the
+library is missing).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import contextlib
 import logging
+import re
 import traceback
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 try:
     from kafka import KafkaAdminClient, errors as kafka_errors
@@ -100,11 +111,6 @@ def client_kwargs(params):
     return kwargs
 
 
-def require_kafka(module):
-    if not HAS_KAFKA:
-        module.fail_json(msg=missing_required_lib('kafka-python (3.x)'), exception=KAFKA_IMPORT_ERROR)
-
-
 def error_message(exc):
     text = str(exc).strip()
     name = type(exc).__name__
@@ -139,26 +145,91 @@ class _LastFailure(logging.Handler):
         return 0 if 'TimedOut' in reason else 1
 
 
-def admin_client(module):
-    require_kafka(module)
-    params = module.params
-    failure = _LastFailure()
-    # Also keeps kafka-python's warnings off the module's stderr.
-    logging.getLogger('kafka').addHandler(failure)
-    try:
-        return KafkaAdminClient(**client_kwargs(params))
-    except Exception as exc:  # pylint: disable=broad-except
-        # kafka-python raises timeouts, socket, SSL and SASL errors of many classes here;
-        # all of them mean the same to the user: this cluster cannot be used as configured.
-        reason = error_message(exc)
-        if failure.reason:
-            reason = '%s (last failure: %s)' % (reason, failure.reason)
-            if 'disconnected' in failure.reason and params['security_protocol'] != 'PLAINTEXT':
-                # Brokers close the connection on a protocol or credential mismatch, and the
-                # client does not always read the error sent just before.
-                reason += '; the broker closed the connection: check security_protocol, sasl_mechanism and the credentials'
-        module.fail_json(
-            msg='Cannot connect to Kafka at %s (security_protocol %s) within %ss: %s'
-                % (', '.join(params['bootstrap_servers']), params['security_protocol'],
-                   params['connect_timeout'], reason),
-            exception=traceback.format_exc())
+class ModuleFailure(Exception):
+    """Fails the task with msg and the result known so far (the one failure path of a manager)."""
+
+    def __init__(self, msg, **result):
+        super(ModuleFailure, self).__init__(msg)
+        self.msg = msg
+        self.result = result
+
+
+class AnsibleKafkaModule(object):
+    """What every Kafka module shares, from its options to its one exit (see the module docstring)."""
+
+    def __init__(self, argument_spec, failure, regex_options=(), **rules):
+        spec = connection_argument_spec()
+        spec.update(argument_spec)
+        rules['required_if'] = CONNECTION_REQUIRED_IF + list(rules.get('required_if') or [])
+        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **rules)
+        self.params = self.module.params
+        self.failure = failure
+        problems = [problem for problem in (self._regex_error(name) for name in regex_options) if problem]
+        if problems:
+            self.module.fail_json(msg='; '.join(problems))
+        if not HAS_KAFKA:
+            self.module.fail_json(msg=missing_required_lib('kafka-python (3.x)'), exception=KAFKA_IMPORT_ERROR)
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    @property
+    def diff(self):
+        return self.module._diff  # pylint: disable=protected-access
+
+    def warn(self, text):
+        self.module.warn(text)
+
+    def _regex_error(self, name):
+        if self.params[name] is None:
+            return None
+        try:
+            re.compile(self.params[name])
+        except re.error as exc:
+            return '%s %r is not a valid regular expression: %s' % (name, self.params[name], exc)
+        return None
+
+    def run(self, manager_class):
+        try:
+            manager = manager_class(self)
+            with self.admin() as admin:
+                result = manager.run(admin)
+            self.module.exit_json(**result)
+        except ModuleFailure as exc:
+            self.module.fail_json(msg=exc.msg, **exc.result)
+
+    @contextlib.contextmanager
+    def admin(self):
+        admin = self._connect()
+        try:
+            yield admin
+        except ModuleFailure:
+            raise
+        except KafkaError as exc:
+            self.module.fail_json(msg='%s: %s' % (self.failure, error_message(exc)), exception=traceback.format_exc())
+        finally:
+            admin.close()
+
+    def _connect(self):
+        params = self.params
+        failure = _LastFailure()
+        # Also keeps kafka-python's warnings off the module's stderr.
+        logging.getLogger('kafka').addHandler(failure)
+        try:
+            return KafkaAdminClient(**client_kwargs(params))
+        except Exception as exc:  # pylint: disable=broad-except
+            # kafka-python raises timeouts, socket, SSL and SASL errors of many classes here;
+            # all of them mean the same to the user: this cluster cannot be used as configured.
+            reason = error_message(exc)
+            if failure.reason:
+                reason = '%s (last failure: %s)' % (reason, failure.reason)
+                if 'disconnected' in failure.reason and params['security_protocol'] != 'PLAINTEXT':
+                    # Brokers close the connection on a protocol or credential mismatch, and the
+                    # client does not always read the error sent just before.
+                    reason += '; the broker closed the connection: check security_protocol, sasl_mechanism and the credentials'
+            self.module.fail_json(
+                msg='Cannot connect to Kafka at %s (security_protocol %s) within %ss: %s'
+                    % (', '.join(params['bootstrap_servers']), params['security_protocol'],
+                       params['connect_timeout'], reason),
+                exception=traceback.format_exc())

@@ -15,17 +15,10 @@ description:
     the state, the members and their assignments, and per partition the committed offset,
     the log end offset and the lag, with the total lag per topic and per group.
   - With O(max_lag), fails when a group lags more, which makes it a health check.
-author:
-  - eda.platform developers (@eda-platform)
 extends_documentation_fragment:
   - eda.platform.kafka_connection
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
+  - eda.platform.attributes
+  - eda.platform.attributes.info_module
 options:
   groups:
     description:
@@ -162,50 +155,38 @@ missing:
 
 import re
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.eda.platform.plugins.module_utils import kafka_admin, kafka_groups
-from ansible_collections.eda.platform.plugins.module_utils.kafka_client import (
-    CONNECTION_REQUIRED_IF, KafkaError, admin_client, connection_argument_spec, error_message)
+from ansible_collections.eda.platform.plugins.module_utils.kafka_client import AnsibleKafkaModule, ModuleFailure
 
 
-def group_filter(params):
-    if params['groups'] is not None:
-        return lambda group_id: group_id in params['groups']
-    pattern = re.compile(params['pattern'] or '.*')
-    return lambda group_id: pattern.fullmatch(group_id) is not None
+class GroupReader(object):
+    """The chosen groups with their offsets and lag; with max_lag, a failure that carries the report."""
 
+    def __init__(self, client):
+        self.params = client.params
 
-def describe(admin, params):
-    groups, end_offsets = kafka_admin.read_groups(admin, group_filter(params))
-    reports = dict((group_id, kafka_groups.group_report(listing, description, committed, end_offsets))
-                   for group_id, (listing, description, committed) in groups.items())
-    return dict(groups=reports, missing=sorted(set(params['groups'] or []) - set(reports)))
+    def wanted(self, group_id):
+        if self.params['groups'] is not None:
+            return group_id in self.params['groups']
+        return re.fullmatch(self.params['pattern'] or '.*', group_id) is not None
+
+    def run(self, admin):
+        groups, end_offsets = kafka_admin.read_groups(admin, self.wanted)
+        reports = dict((group_id, kafka_groups.group_report(listing, description, committed, end_offsets))
+                       for group_id, (listing, description, committed) in groups.items())
+        result = dict(changed=False, groups=reports, missing=sorted(set(self.params['groups'] or []) - set(reports)))
+        if self.params['max_lag'] is not None:
+            errors = kafka_groups.lag_errors(sorted(reports.values(), key=lambda r: r['group_id']), self.params['max_lag'])
+            if errors:
+                raise ModuleFailure('; '.join(errors), **result)
+        return result
 
 
 def main():
-    spec = connection_argument_spec()
-    spec.update(
-        groups=dict(type='list', elements='str'),
-        pattern=dict(type='str'),
-        max_lag=dict(type='int'),
-    )
-    module = AnsibleModule(argument_spec=spec, mutually_exclusive=[('groups', 'pattern')],
-                           required_if=CONNECTION_REQUIRED_IF, supports_check_mode=True)
-    try:
-        re.compile(module.params['pattern'] or '')
-    except re.error as exc:
-        module.fail_json(msg='pattern %r is not a valid regular expression: %s' % (module.params['pattern'], exc))
-    with admin_client(module) as admin:
-        try:
-            result = describe(admin, module.params)
-        except KafkaError as exc:
-            module.fail_json(msg='Cannot describe the consumer groups: %s' % error_message(exc))
-    if module.params['max_lag'] is not None:
-        errors = kafka_groups.lag_errors(sorted(result['groups'].values(), key=lambda r: r['group_id']), module.params['max_lag'])
-        if errors:
-            module.fail_json(msg='; '.join(errors), **result)
-    module.exit_json(changed=False, **result)
+    client = AnsibleKafkaModule(dict(groups=dict(type='list', elements='str'), pattern=dict(type='str'), max_lag=dict(type='int')),
+                                failure='Cannot describe the consumer groups', regex_options=['pattern'],
+                                mutually_exclusive=[('groups', 'pattern')])
+    client.run(GroupReader)
 
 
 if __name__ == '__main__':

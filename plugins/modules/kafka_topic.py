@@ -24,20 +24,20 @@ description:
     and V("true"), are the same, and a listed value equal to the broker default is no drift.
   - Changes use incremental config updates, so keys that are not listed are never reset by accident.
   - Internal topics (names starting with C(__), C(_confluent) or C(_schemas)) are never deleted or pruned.
-author:
-  - eda.platform developers (@eda-platform)
 extends_documentation_fragment:
   - eda.platform.kafka_connection
+  - eda.platform.attributes
 attributes:
   check_mode:
     support: full
-    description: Predicts exactly what would change, after the same validation and broker dry runs as a real run.
+    details:
+      - Predicts exactly what would change, after the same validation and broker dry runs as a real run.
   diff_mode:
     support: full
-    description: Shows the before and after state (partitions, replication factor, config) of each changed topic.
+    details:
+      - Shows the before and after state (partitions, replication factor, config) of each changed topic.
   idempotent:
     support: full
-    description: A second run with the same request changes nothing.
 options:
   name:
     description:
@@ -215,24 +215,17 @@ diff:
   sample: {"before": {"orders": {"partitions": 3}}, "after": {"orders": {"partitions": 6}}}
 '''
 
-import re
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.eda.platform.plugins.module_utils import kafka_admin, kafka_topics
-from ansible_collections.eda.platform.plugins.module_utils.kafka_client import (
-    CONNECTION_REQUIRED_IF, KafkaError, admin_client, connection_argument_spec, error_message)
+from ansible_collections.eda.platform.plugins.module_utils.kafka_client import AnsibleKafkaModule, ModuleFailure
 
 STATES = ['present', 'absent']
-
-
 STALE_METADATA_POLL_SECONDS = 0.5
 
 
 def argument_spec():
-    spec = connection_argument_spec()
-    spec.update(
+    return dict(
         name=dict(type='str'),
         partitions=dict(type='int'),
         replication_factor=dict(type='int'),
@@ -250,84 +243,67 @@ def argument_spec():
         prune_pattern=dict(type='str'),
         reassignment_timeout=dict(type='int', default=300),
     )
-    return spec
 
 
-def pattern_errors(params):
-    if not params['prune']:
-        return []
-    try:
-        re.compile(params['prune_pattern'])
-    except re.error as exc:
-        return ['prune_pattern %r is not a valid regular expression: %s' % (params['prune_pattern'], exc)]
-    return []
+def refuse(errors):
+    if errors:
+        raise ModuleFailure('Nothing changed, the request is invalid: %s' % '; '.join(errors), errors=errors)
 
 
-def refuse(module, errors, **extra):
-    module.fail_json(msg='Nothing changed, the request is invalid: %s' % '; '.join(errors), errors=errors, **extra)
+class TopicManager(object):
+    """The whole request validated locally (here), then against the cluster and by the broker's
+    dry runs, then applied unless in check mode: check mode predicts exactly."""
 
+    def __init__(self, client):
+        self.client = client
+        self.params = client.params
+        self.topics = kafka_topics.desired_topics(self.params)
+        refuse(kafka_topics.request_errors(self.topics))
 
-def plan_and_validate(module, admin, topics):
-    """Read the cluster, plan, and have the broker validate the plan. A topic that a previous
-    run created moments ago may be missing from the metadata of the broker asked; the broker
-    then says it already exists: read again until the metadata shows it (bounded)."""
-    params = module.params
-    deadline = time.monotonic() + params['request_timeout']
-    while True:
-        cluster = kafka_admin.read_cluster(admin, topics)
-        errors = kafka_topics.cluster_errors(topics, cluster)
-        if errors:
-            refuse(module, errors)
-        if params['config_mode'] == 'replace':
-            kafka_admin.add_fallbacks(admin, cluster, kafka_topics.reset_keys(topics, cluster))
-        prune_pattern = params['prune_pattern'] if params['prune'] else None
-        plans = kafka_topics.plan_topics(topics, cluster, params['config_mode'], prune_pattern)
-        try:
-            errors = kafka_admin.dry_run(admin, plans, params['request_timeout'] * 1000)
-        except kafka_admin.StaleMetadata as exc:
-            if time.monotonic() > deadline:
-                refuse(module, ['%s (after %ss)' % (exc, params['request_timeout'])])
-            time.sleep(STALE_METADATA_POLL_SECONDS)
-            continue
-        if errors:
-            refuse(module, errors)
-        return plans
+    def run(self, admin):
+        plans = self.plan(admin)
+        if not self.client.check_mode:
+            try:
+                kafka_admin.apply(admin, plans, self.params['request_timeout'] * 1000, self.params['reassignment_timeout'])
+            except kafka_admin.ApplyError as exc:
+                raise ModuleFailure('%s (already changed: %s)' % (exc, ', '.join(exc.done) or 'nothing'),
+                                    changed=bool(exc.done), topics=[plan.result() for plan in plans])
+        result = dict(changed=any(plan.changed for plan in plans), topics=[plan.result() for plan in plans])
+        if self.client.diff:
+            result['diff'] = kafka_topics.diff(plans)
+        return result
 
-
-def reconcile(module, admin, topics):
-    params = module.params
-    timeout_ms = params['request_timeout'] * 1000
-    plans = plan_and_validate(module, admin, topics)
-    if not module.check_mode:
-        try:
-            kafka_admin.apply(admin, plans, timeout_ms, params['reassignment_timeout'])
-        except kafka_admin.ApplyError as exc:
-            module.fail_json(msg='%s (already changed: %s)' % (exc, ', '.join(exc.done) or 'nothing'),
-                             changed=bool(exc.done), topics=[plan.result() for plan in plans])
-    return plans
+    def plan(self, admin):
+        """Read the cluster, plan, and have the broker validate the plan. A topic that a previous
+        run created moments ago may be missing from the metadata of the broker asked; the broker
+        then says it already exists: read again until the metadata shows it (bounded)."""
+        params = self.params
+        deadline = time.monotonic() + params['request_timeout']
+        while True:
+            cluster = kafka_admin.read_cluster(admin, self.topics)
+            refuse(kafka_topics.cluster_errors(self.topics, cluster))
+            if params['config_mode'] == 'replace':
+                kafka_admin.add_fallbacks(admin, cluster, kafka_topics.reset_keys(self.topics, cluster))
+            prune_pattern = params['prune_pattern'] if params['prune'] else None
+            plans = kafka_topics.plan_topics(self.topics, cluster, params['config_mode'], prune_pattern)
+            try:
+                refuse(kafka_admin.dry_run(admin, plans, params['request_timeout'] * 1000))
+            except kafka_admin.StaleMetadata as exc:
+                if time.monotonic() > deadline:
+                    refuse(['%s (after %ss)' % (exc, params['request_timeout'])])
+                time.sleep(STALE_METADATA_POLL_SECONDS)
+                continue
+            return plans
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
+    client = AnsibleKafkaModule(
+        argument_spec(), failure='Kafka request failed before any change', regex_options=['prune_pattern'],
         mutually_exclusive=[('name', 'topics'), ('topics', 'partitions'), ('topics', 'replication_factor'), ('topics', 'config')],
         required_one_of=[('name', 'topics')],
-        required_if=CONNECTION_REQUIRED_IF + [('prune', True, ['prune_pattern'])],
-        supports_check_mode=True,
+        required_if=[('prune', True, ['prune_pattern'])],
     )
-    topics = kafka_topics.desired_topics(module.params)
-    errors = kafka_topics.request_errors(topics) + pattern_errors(module.params)
-    if errors:
-        refuse(module, errors)
-    with admin_client(module) as admin:
-        try:
-            plans = reconcile(module, admin, topics)
-        except KafkaError as exc:
-            module.fail_json(msg='Kafka request failed before any change: %s' % error_message(exc))
-    result = dict(changed=any(plan.changed for plan in plans), topics=[plan.result() for plan in plans])
-    if module._diff:
-        result['diff'] = kafka_topics.diff(plans)
-    module.exit_json(**result)
+    client.run(TopicManager)
 
 
 if __name__ == '__main__':

@@ -14,17 +14,10 @@ description:
   - Returns the partitions of Kafka topics with their leaders, replicas and in-sync replicas,
     the under-replicated and offline partitions, and the config keys set on each topic.
   - Reads everything with one metadata request and one config request, whatever the number of topics.
-author:
-  - eda.platform developers (@eda-platform)
 extends_documentation_fragment:
   - eda.platform.kafka_connection
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to show.
+  - eda.platform.attributes
+  - eda.platform.attributes.info_module
 options:
   names:
     description:
@@ -170,55 +163,44 @@ offline_partitions:
 
 import re
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.eda.platform.plugins.module_utils import kafka_admin, kafka_topics
-from ansible_collections.eda.platform.plugins.module_utils.kafka_client import (
-    CONNECTION_REQUIRED_IF, KafkaError, admin_client, connection_argument_spec, error_message)
+from ansible_collections.eda.platform.plugins.module_utils.kafka_client import AnsibleKafkaModule
 
 
-def chosen(names, params):
-    if params['names'] is not None:
-        return [name for name in names if name in params['names']]
-    pattern = re.compile(params['pattern'] or '.*')
-    return [name for name in names if pattern.fullmatch(name)
-            and (params['include_internal'] or not kafka_topics.is_internal(name))]
+class TopicReader(object):
+    """Every chosen topic, read with one metadata request and one config request."""
 
+    def __init__(self, client):
+        self.names = client.params['names']
+        self.pattern = re.compile(client.params['pattern'] or '.*')
+        self.include_internal = client.params['include_internal']
 
-def describe(admin, params):
-    cluster = kafka_admin.cluster_brokers(admin)
-    metadata = kafka_admin.topic_metadata(admin, params['names'])
-    names = sorted(chosen(metadata, params))
-    configs = kafka_admin.topic_configs(admin, names)
-    topics = dict((name, kafka_topics.topic_report(metadata[name], configs.get(name, {}))) for name in names)
-    return dict(
-        cluster=dict(cluster_id=cluster['cluster_id'], controller_id=cluster['controller_id'], brokers=cluster['brokers']),
-        topics=topics,
-        missing=sorted(set(params['names'] or []) - set(metadata)),
-        under_replicated_partitions=sum(len(t['under_replicated_partitions']) for t in topics.values()),
-        offline_partitions=sum(len(t['offline_partitions']) for t in topics.values()),
-    )
+    def chosen(self, names):
+        if self.names is not None:
+            return [name for name in names if name in self.names]
+        return [name for name in names if self.pattern.fullmatch(name)
+                and (self.include_internal or not kafka_topics.is_internal(name))]
+
+    def run(self, admin):
+        cluster = kafka_admin.cluster_brokers(admin)
+        metadata = kafka_admin.topic_metadata(admin, self.names)
+        names = sorted(self.chosen(metadata))
+        configs = kafka_admin.topic_configs(admin, names)
+        topics = dict((name, kafka_topics.topic_report(metadata[name], configs.get(name, {}))) for name in names)
+        return dict(
+            changed=False,
+            cluster=dict(cluster_id=cluster['cluster_id'], controller_id=cluster['controller_id'], brokers=cluster['brokers']),
+            topics=topics,
+            missing=sorted(set(self.names or []) - set(metadata)),
+            under_replicated_partitions=sum(len(t['under_replicated_partitions']) for t in topics.values()),
+            offline_partitions=sum(len(t['offline_partitions']) for t in topics.values()),
+        )
 
 
 def main():
-    spec = connection_argument_spec()
-    spec.update(
-        names=dict(type='list', elements='str'),
-        pattern=dict(type='str'),
-        include_internal=dict(type='bool', default=False),
-    )
-    module = AnsibleModule(argument_spec=spec, mutually_exclusive=[('names', 'pattern')],
-                           required_if=CONNECTION_REQUIRED_IF, supports_check_mode=True)
-    try:
-        re.compile(module.params['pattern'] or '')
-    except re.error as exc:
-        module.fail_json(msg='pattern %r is not a valid regular expression: %s' % (module.params['pattern'], exc))
-    with admin_client(module) as admin:
-        try:
-            result = describe(admin, module.params)
-        except KafkaError as exc:
-            module.fail_json(msg='Cannot describe the topics: %s' % error_message(exc))
-    module.exit_json(changed=False, **result)
+    options = dict(names=dict(type='list', elements='str'), pattern=dict(type='str'), include_internal=dict(type='bool', default=False))
+    client = AnsibleKafkaModule(options, failure='Cannot describe the topics', regex_options=['pattern'], mutually_exclusive=[('names', 'pattern')])
+    client.run(TopicReader)
 
 
 if __name__ == '__main__':

@@ -24,10 +24,10 @@ from kafka.errors import CoordinatorNotAvailableError
 from kafka.protocol.metadata import MetadataRequest
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from tests import collection_root
+from tests import collection_root, versions
 from tests.integration import kafka_cluster
 
-VERSIONS = ['4.4.0', '3.9.2']
+VERSIONS = versions.KAFKA_VERSIONS
 AGREEMENT_ATTEMPTS = 60
 SIZES = {'single': 1, 'trio': 3}
 ROOT = collection_root.importable()

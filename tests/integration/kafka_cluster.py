@@ -11,48 +11,58 @@ import base64
 import contextlib
 import os
 import signal
-import socket
 import time
 import uuid
 
-import docker
 from kafka import KafkaAdminClient
 from kafka.admin import ScramMechanism, UserScramCredentialUpsertion
 
+from tests import versions
+from tests.containers import BROKER_HEAP as HEAP, docker, environment_options, free_port
+
 PREFIX = 'edatest-'
 READY_SECONDS = 180
-HEAP = '-Xmx320m -Xms128m'
 SCRAM_USER = 'edatest-admin'
 JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required;'
-
-
-def free_port():
-    with contextlib.closing(socket.socket()) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def run_id():
     return '%s%s' % (PREFIX, uuid.uuid4().hex[:6])
 
 
-def single_broker_options(advertised):
-    """`docker run -e` options of a one-node KRaft broker that advertises `advertised` (host:port)
-    to clients: for tests that need a broker wired differently from the shared clusters."""
-    environment = {
-        'KAFKA_NODE_ID': '1', 'KAFKA_PROCESS_ROLES': 'broker,controller',
-        'KAFKA_LISTENERS': 'PLAINTEXT://:9092,CONTROLLER://:9093', 'KAFKA_ADVERTISED_LISTENERS': 'PLAINTEXT://%s' % advertised,
-        'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT', 'KAFKA_CONTROLLER_LISTENER_NAMES': 'CONTROLLER',
-        'KAFKA_CONTROLLER_QUORUM_VOTERS': '1@localhost:9093', 'KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR': '1', 'KAFKA_HEAP_OPTS': HEAP,
-    }
-    return [item for key, value in environment.items() for item in ('-e', '%s=%s' % (key, value))]
+def label_options(labels):
+    return [item for name, value in labels.items() for item in ('--label', '%s=%s' % (name, value))]
+
+
+class Container(object):
+    """One broker container, driven with the docker CLI."""
+
+    def __init__(self, name):
+        self.name = name
+
+    @property
+    def status(self):
+        return docker('inspect', '--format', '{{.State.Status}}', self.name).stdout.strip()
+
+    def stop(self, timeout=10):
+        docker('stop', '--time', str(timeout), self.name)
+
+    def start(self):
+        docker('start', self.name)
+
+    def logs(self, tail):
+        result = docker('logs', '--tail', str(tail), self.name, check=False)
+        return result.stdout + result.stderr
+
+    def exec(self, command):
+        result = docker('exec', self.name, *command, check=False)
+        return result.returncode, result.stdout + result.stderr
 
 
 class Cluster(object):
     """A running cluster: bootstrap addresses, SCRAM credentials and the containers."""
 
-    def __init__(self, client, name, image, size, network, labels):
-        self.client = client
+    def __init__(self, name, image, size, network, labels):
         self.labels = labels
         self.is_ready = False
         self.name = name
@@ -114,11 +124,11 @@ class Cluster(object):
             port, sasl_port = free_port(), free_port()
             self.ports.append(port)
             self.sasl_ports.append(sasl_port)
-            self.containers.append(self.client.containers.run(
-                self.image, name=self.node_name(node_id), hostname=self.node_name(node_id), detach=True,
-                network=self.network.name, environment=self.environment(node_id, port, sasl_port),
-                ports={'9092/tcp': ('127.0.0.1', port), '9094/tcp': ('127.0.0.1', sasl_port)},
-                labels=self.labels))
+            name = self.node_name(node_id)
+            docker('run', '-d', '--name', name, '--hostname', name, '--network', self.network,
+                   *environment_options(self.environment(node_id, port, sasl_port)),
+                   '-p', '127.0.0.1:%d:9092' % port, '-p', '127.0.0.1:%d:9094' % sasl_port, *label_options(self.labels), self.image)
+            self.containers.append(Container(name))
 
     def admin(self, **kwargs):
         return KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id='edatest', request_timeout_ms=30000, **kwargs)
@@ -152,17 +162,15 @@ class Cluster(object):
 
     def check_running(self):
         for container in self.containers:
-            container.reload()
             if container.status == 'exited':
-                raise RuntimeError('broker %s exited:\n%s' % (container.name, container.logs(tail=60).decode(errors='replace')))
+                raise RuntimeError('broker %s exited:\n%s' % (container.name, container.logs(tail=60)))
 
     def logs(self):
-        return '\n'.join('--- %s\n%s' % (c.name, c.logs(tail=30).decode(errors='replace')) for c in self.containers)
+        return '\n'.join('--- %s\n%s' % (c.name, c.logs(tail=30)) for c in self.containers)
 
     def exec(self, command):
         """Run a command in the first broker (CLI tools use the INTERNAL listener)."""
-        result = self.containers[0].exec_run(command)
-        return result.exit_code, result.output.decode(errors='replace')
+        return self.containers[0].exec(command)
 
     def internal_bootstrap(self):
         return '%s:19092' % self.node_name(1)
@@ -176,7 +184,6 @@ class Lab(object):
     """
 
     def __init__(self):
-        self.client = docker.from_env(timeout=120)
         self.name = run_id()
         self.labels = {'edatest': self.name, 'edatest.owner-pid': str(os.getpid())}
         self.network = None
@@ -185,9 +192,9 @@ class Lab(object):
     def start(self, key, version, size):
         """Start a cluster without waiting for it (several clusters boot in parallel)."""
         if self.network is None:
-            self.network = self.client.networks.create(self.name, driver='bridge', labels=self.labels)
-        cluster = Cluster(self.client, '%s-k%s-n%d' % (self.name, version.replace('.', ''), size),
-                          'apache/kafka:%s' % version, size, self.network, self.labels)
+            docker('network', 'create', '--driver', 'bridge', *label_options(self.labels), self.name)
+            self.network = self.name
+        cluster = Cluster('%s-k%s-n%d' % (self.name, version.replace('.', ''), size), versions.kafka_image(version), size, self.network, self.labels)
         self.clusters[key] = cluster
         cluster.start()
         return cluster
@@ -199,22 +206,25 @@ class Lab(object):
         return cluster
 
     def remove(self):
-        for container in self.client.containers.list(all=True, filters={'label': 'edatest=%s' % self.name}):
-            with contextlib.suppress(docker.errors.NotFound):
-                container.remove(force=True, v=True)
+        remove_containers(docker('ps', '--all', '--quiet', '--filter', 'label=edatest=%s' % self.name).stdout.split())
         if self.network is not None:
-            with contextlib.suppress(docker.errors.NotFound):
-                self.network.remove()
+            docker('network', 'rm', self.network, check=False)
 
     def remove_stale(self):
-        for container in self.client.containers.list(all=True, filters={'label': 'edatest.owner-pid'}):
-            if not os.path.exists('/proc/%s' % container.labels['edatest.owner-pid']):
-                with contextlib.suppress(docker.errors.NotFound):
-                    container.remove(force=True, v=True)
-        for network in self.client.networks.list(filters={'label': 'edatest.owner-pid'}):
-            if not os.path.exists('/proc/%s' % network.attrs['Labels']['edatest.owner-pid']):
-                with contextlib.suppress(docker.errors.APIError):
-                    network.remove()
+        remove_containers(owned_by_dead_processes('ps', '--all'))
+        for network in owned_by_dead_processes('network', 'ls'):
+            docker('network', 'rm', network, check=False)
+
+
+def owned_by_dead_processes(*listing):
+    """Ids of the containers (`ps --all`) or networks (`network ls`) whose owner process is gone."""
+    lines = docker(*listing, '--filter', 'label=edatest.owner-pid', '--format', '{{.ID}} {{.Label "edatest.owner-pid"}}').stdout.splitlines()
+    return [line.split()[0] for line in lines if not os.path.exists('/proc/%s' % line.split()[-1])]
+
+
+def remove_containers(ids):
+    if ids:
+        docker('rm', '--force', '--volumes', *ids, check=False)
 
 
 def terminate_as_interrupt():
@@ -225,7 +235,7 @@ def terminate_as_interrupt():
 
 
 if __name__ == '__main__':
-    # Manual use: python tests/integration/kafka_cluster.py 4.4.0 3  (Ctrl-C or kill removes it)
+    # Manual use: python -m tests.integration.kafka_cluster VERSION 3  (Ctrl-C or kill removes it)
     import sys
     terminate_as_interrupt()
     LAB = Lab()

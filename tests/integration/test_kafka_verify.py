@@ -3,21 +3,32 @@
 """kafka_verify against real brokers: clean runs, and the failures it must catch."""
 
 import contextlib
-import subprocess
 import threading
 import time
 import uuid
 
 import pytest
+import yaml
 from kafka import KafkaProducer, TopicPartition
 from kafka import KafkaConsumer
 from kafka.admin import NewTopic
 
 from ansible_collections.eda.platform.plugins.module_utils import kafka_verify_checks as checks
+from ansible_collections.eda.platform.plugins.modules import kafka_verify
+from tests import versions
+from tests.containers import docker, free_port, single_broker_options
 from tests.integration import kafka_cluster
 from tests.integration.conftest import connection
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+RESULT_KEYS = {"rc", "changed", "failed", "msg", "warnings", "exception"}
+
+
+def documented_keys():
+    """The keys kafka_verify's RETURN documents."""
+    return set(yaml.safe_load(kafka_verify.RETURN))
 
 
 def topics_of(cluster):
@@ -48,12 +59,15 @@ def test_clean_run_reads_back_everything_and_cleans_up(single, module):
     assert result["time_to_first_message_ms"] > 0
     assert [broker["port"] for broker in result["brokers"]] == [int(single.bootstrap[0].rsplit(":", 1)[1])]
     assert topics_of(single) == before, "the run's temporary topic must be deleted"
+    assert result["temporary_topic"] == dict(created=True, deleted=True), "changed means the temporary topic was created"
+    assert set(result) - RESULT_KEYS <= documented_keys()
 
 
 def test_group_mode_commits_so_the_group_has_no_lag(single, module):
     result = module("kafka_verify", dict(connection(single), messages=500, key_strategy="sequence", keep_topic=True, partitions=2))
     assert result["rc"] == 0, result.get("msg")
     assert result["topic"] in topics_of(single)
+    assert result["changed"] and result["temporary_topic"] == dict(created=True, deleted=False)
     assert committed_lag(single, result["group_id"], result["topic"]) == 0
 
 
@@ -78,6 +92,8 @@ def test_existing_topic_with_compression_and_acks_1(single, module, prefix):
     assert first["rc"] == 0 and second["rc"] == 0, (first.get("msg"), second.get("msg"))
     # The second run reads only what it produced, never the first run's records.
     assert second["messages"]["consumed"] == 300 and second["messages"]["foreign"] == 0
+    # Messages written to an existing topic are no change: only a temporary topic is.
+    assert not first["changed"] and not second["changed"] and "temporary_topic" not in second
     assert topic in topics_of(single)
 
 
@@ -85,7 +101,8 @@ def test_check_mode_reads_metadata_and_changes_nothing(single, module):
     before = topics_of(single)
     result = module("kafka_verify", dict(connection(single)), check=True)
     assert result["rc"] == 0 and not result["changed"]
-    assert len(result["brokers"]) == 1 and "messages" not in result
+    assert len(result["brokers"]) == 1 and "messages" not in result and "temporary_topic" not in result
+    assert set(result) - RESULT_KEYS <= documented_keys()
     assert topics_of(single) == before
 
 
@@ -144,6 +161,7 @@ def test_a_corrupted_and_a_duplicated_record_are_detected(single, module, prefix
     assert result["messages"]["corrupt"] == 1 and result["messages"]["duplicated"] == 1
     assert result["first"]["duplicated"] == [0]
     assert "1 corrupt" in result["msg"] and "1 duplicated (first: 0)" in result["msg"]
+    assert set(result) - RESULT_KEYS <= documented_keys()
 
 
 def test_a_topic_deleted_mid_run_fails_the_task_within_its_timeout(single, module, prefix):
@@ -174,14 +192,13 @@ def test_unreachable_bootstrap_fails_with_one_clear_message(module):
 @pytest.fixture
 def misadvertised_broker():
     """A broker reachable for bootstrap but advertising a port nothing listens on (the classic mistake)."""
-    name, reachable, advertised = kafka_cluster.run_id() + "-misadvertised", kafka_cluster.free_port(), kafka_cluster.free_port()
-    options = kafka_cluster.single_broker_options("127.0.0.1:%d" % advertised)
-    command = ["docker", "run", "-d", "--name", name, "-p", "127.0.0.1:%d:9092" % reachable, *options, "apache/kafka:4.4.0"]
-    subprocess.run(command, check=True, capture_output=True)
+    name, reachable, advertised = kafka_cluster.run_id() + "-misadvertised", free_port(), free_port()
+    options = single_broker_options("127.0.0.1:%d" % advertised)
+    docker("run", "-d", "--name", name, "-p", "127.0.0.1:%d:9092" % reachable, *options, versions.KAFKA_IMAGE)
     try:
         yield name, reachable, advertised
     finally:
-        subprocess.run(["docker", "rm", "-f", "-v", name], check=False, capture_output=True)
+        docker("rm", "-f", "-v", name, check=False)
 
 
 def test_a_broker_clients_cannot_reach_is_reported(misadvertised_broker, module):

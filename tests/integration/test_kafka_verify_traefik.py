@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """kafka_verify through Traefik's Kafka (TCP) entrypoint, the path playbooks/verify.yml checks."""
 
-import subprocess
 import time
 
 import pytest
 
+from tests import versions
+from tests.containers import docker, free_port, single_broker_options
 from tests.integration import kafka_cluster
 
-TRAEFIK_IMAGE = "traefik:v3.6.12"
 # One TCP router per broker: Kafka is not HTTP, so no Host() rule; HostSNI(`*`) matches plain TCP.
 DYNAMIC = """tcp:
   routers:
@@ -25,26 +25,22 @@ DYNAMIC = """tcp:
 """
 
 
-def docker(*args):
-    return subprocess.run(["docker", *args], check=True, capture_output=True, text=True)
-
-
 @pytest.fixture
 def broker_behind_traefik():
     """A broker that advertises Traefik's address, so every client connection goes through it."""
     name = kafka_cluster.run_id() + "-traefik"
-    port = kafka_cluster.free_port()
+    port = free_port()
     docker("network", "create", name)
     try:
-        options = kafka_cluster.single_broker_options("127.0.0.1:%d" % port)
-        docker("run", "-d", "--name", name + "-broker", "--network", name, "--network-alias", "broker", *options, "apache/kafka:4.4.0")
+        options = single_broker_options("127.0.0.1:%d" % port)
+        docker("run", "-d", "--name", name + "-broker", "--network", name, "--network-alias", "broker", *options, versions.KAFKA_IMAGE)
         start = 'printf "%s" "$0" > /tmp/dynamic.yml && exec traefik --entrypoints.kafka.address=:9094 --providers.file.filename=/tmp/dynamic.yml'
         docker("run", "-d", "--name", name + "-traefik", "--network", name, "-p", "127.0.0.1:%d:9094" % port, "--entrypoint", "",
-               TRAEFIK_IMAGE, "sh", "-c", start, DYNAMIC.format(broker="broker"))
+               versions.TRAEFIK_IMAGE, "sh", "-c", start, DYNAMIC.format(broker="broker"))
         yield "127.0.0.1:%d" % port
     finally:
-        subprocess.run(["docker", "rm", "-f", "-v", name + "-broker", name + "-traefik"], check=False, capture_output=True)
-        subprocess.run(["docker", "network", "rm", name], check=False, capture_output=True)
+        docker("rm", "-f", "-v", name + "-broker", name + "-traefik", check=False)
+        docker("network", "rm", name, check=False)
 
 
 def test_kafka_verify_through_traefik(broker_behind_traefik, module):

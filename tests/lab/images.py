@@ -13,6 +13,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests import versions
+
 from . import artifacts, engine, kafka_scripts, progress, settings
 
 KEY_LABEL = "eda.lab.key"
@@ -20,7 +22,7 @@ KEY_LABEL = "eda.lab.key"
 
 @dataclass
 class Image:
-    name: str  # official name and tag, e.g. apache/kafka:4.4.0
+    name: str  # official name and tag, as the roles pull it
     recipe: str  # folder under tests/lab/recipes
     parent: str = ""  # another catalogue image this one is built FROM
     args: dict = field(default_factory=dict)
@@ -76,7 +78,7 @@ CATALOGUE = [
     Image("eda-lab/jre:21", "jre", parent="eda-lab/slim:debian-13"),
     *[
         Image(
-            f"apache/kafka:{version}",
+            versions.kafka_image(version),
             "kafka",
             parent="eda-lab/jre:21",
             args={"KAFKA_VERSION": version},
@@ -86,12 +88,12 @@ CATALOGUE = [
         for version in settings.KAFKA_VERSIONS
     ],
     Image(
-        f"traefik:{settings.TRAEFIK_VERSION}", "traefik", parent="eda-lab/slim:debian-13", inputs=_traefik_input, source=(settings.TRAEFIK_VERSION,)
+        versions.TRAEFIK_IMAGE, "traefik", parent="eda-lab/slim:debian-13", inputs=_traefik_input, source=(settings.TRAEFIK_VERSION,)
     ),
     # Debian's package must be the version the tag names: the build checks it.
-    Image(f"prom/prometheus:{settings.PROMETHEUS_TAG}", "prometheus", parent="eda-lab/slim:debian-13", args={"VERSION": settings.PROMETHEUS_TAG[1:]}),
+    Image(versions.PROMETHEUS_IMAGE, "prometheus", parent="eda-lab/slim:debian-13", args={"VERSION": settings.PROMETHEUS_TAG[1:]}),
     Image(
-        f"prom/alertmanager:{settings.ALERTMANAGER_TAG}",
+        versions.ALERTMANAGER_IMAGE,
         "alertmanager",
         parent="eda-lab/slim:debian-13",
         args={"VERSION": settings.ALERTMANAGER_TAG[1:]},

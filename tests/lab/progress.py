@@ -20,7 +20,7 @@ def say(message):
 
 
 class Steps:
-    """Numbered steps: ``[lab 3/9] building apache/kafka:4.4.0``."""
+    """Numbered steps: ``[lab 3/9] building apache/kafka:<tag>``."""
 
     def __init__(self, total):
         self.total = total

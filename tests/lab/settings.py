@@ -1,7 +1,13 @@
-"""Versions, names and paths of the lab, in one place."""
+"""Versions, names and paths of the lab, in one place.
+
+The versions of the images a role runs come from the role defaults (tests/versions.py); the
+ones written here are the lab's own (build inputs, and images no role defaults to).
+"""
 
 import os
 from pathlib import Path
+
+from tests import versions
 
 CACHE = Path(os.environ.get("EDA_LAB_CACHE", Path.home() / ".cache" / "eda-platform" / "lab"))
 LOGS = CACHE / "logs"
@@ -15,13 +21,15 @@ ARTIFACT_PORT = 5001
 DOCKERD_LOG = Path("/var/log/eda-lab-dockerd.log")
 
 DEBIAN_RELEASES = {"12": "bookworm", "13": "trixie"}
-KAFKA_VERSIONS = ["4.4.0", "3.9.2"]
+KAFKA_VERSIONS = versions.KAFKA_VERSIONS
 SCALA = "2.13"
 LOG4J2_VERSION = "2.25.5"  # log4j-slf4j-impl: Kafka 4.x POMs leave the binding out
-JMX_EXPORTER_VERSION = "1.0.1"  # the last javaagent release published to Maven Central
-TRAEFIK_VERSION = "v3.6.12"
-PROMETHEUS_TAG = "v2.53.3"
-ALERTMANAGER_TAG = "v0.28.1"
+# The role default: the last javaagent release published to Maven Central.
+JMX_EXPORTER_VERSION = versions.JMX_EXPORTER_VERSION
+TRAEFIK_VERSION = versions.TRAEFIK_VERSION
+PROMETHEUS_TAG = versions.PROMETHEUS_TAG
+ALERTMANAGER_TAG = versions.ALERTMANAGER_TAG
+# No role defaults to these yet (python: the base the service roles will build on; busybox: Molecule's docker scenario).
 PYTHON_TAG = "3.13-slim"
 BUSYBOX_TAG = "1.37.0"
 

@@ -1,7 +1,6 @@
 """Helpers for the lab's acceptance tests: containers and networks that always get removed."""
 
 import json
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -9,6 +8,7 @@ import uuid
 
 import pytest
 
+from tests.containers import docker
 from tests.lab import engine, images, settings
 
 PREFIX = "edalab-test"
@@ -32,13 +32,6 @@ INSTANCE_FLAGS = [
 ]
 
 
-def docker(*args, check=True, timeout=300):
-    result = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
-    if check and result.returncode != 0:
-        raise AssertionError(f"docker {' '.join(args)} failed: {result.stderr or result.stdout}")
-    return result
-
-
 def wait_until(what, probe, timeout=120, interval=2):
     """Poll probe() until it returns something truthy; fail naming what never happened."""
     deadline = time.monotonic() + timeout
@@ -57,14 +50,6 @@ def http_get(url, timeout=5):
             return response.read().decode("utf-8", errors="replace")
     except (urllib.error.URLError, OSError):
         return ""
-
-
-def free_port():
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Lab:

@@ -2,9 +2,10 @@
 
 import pytest
 
+from tests.containers import docker
 from tests.lab import settings
 
-from .conftest import INSTANCE_FLAGS, docker, wait_until
+from .conftest import INSTANCE_FLAGS, wait_until
 
 
 def boot(lab, release):

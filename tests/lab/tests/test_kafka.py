@@ -3,9 +3,10 @@
 import subprocess
 import uuid
 
+from tests.containers import docker, free_port, single_broker_options
 from tests.lab import settings
 
-from .conftest import docker, free_port, wait_until
+from .conftest import wait_until
 
 KAFKA_4, KAFKA_3 = settings.KAFKA_VERSIONS
 
@@ -39,28 +40,7 @@ def test_kraft_broker_from_the_4x_image(lab):
         options=[
             "-p",
             f"127.0.0.1:{port}:9092",
-            "-e",
-            "KAFKA_NODE_ID=1",
-            "-e",
-            "KAFKA_PROCESS_ROLES=broker,controller",
-            "-e",
-            "KAFKA_LISTENERS=PLAINTEXT://:9092,CONTROLLER://:9093,INTERNAL://:19092",
-            "-e",
-            f"KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://127.0.0.1:{port},INTERNAL://localhost:19092",
-            "-e",
-            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT",
-            "-e",
-            "KAFKA_INTER_BROKER_LISTENER_NAME=INTERNAL",
-            "-e",
-            "KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER",
-            "-e",
-            "KAFKA_CONTROLLER_QUORUM_VOTERS=1@localhost:9093",
-            "-e",
-            "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR=1",
-            "-e",
-            "KAFKA_HEAP_OPTS=-Xmx384m",
-            "-e",
-            "KAFKA_LOG_DIRS=/var/lib/kafka/data",
+            *single_broker_options(f"127.0.0.1:{port}", heap="-Xmx384m", internal=True),
             "-e",
             "CLUSTER_ID=eda-lab-test-cluster-01",
         ],

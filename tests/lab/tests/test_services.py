@@ -3,9 +3,10 @@
 import json
 import urllib.request
 
+from tests.containers import docker, free_port, single_broker_options
 from tests.lab import images, services, settings
 
-from .conftest import docker, free_port, http_get, wait_until
+from .conftest import http_get, wait_until
 
 KAFKA_4 = settings.KAFKA_VERSIONS[0]
 
@@ -70,24 +71,7 @@ def test_prometheus_scrapes_the_kafka_jmx_exporter(lab):
             "broker",
             "-v",
             f"{agent}:/opt/jmx/agent.jar:ro",
-            "-e",
-            "KAFKA_NODE_ID=1",
-            "-e",
-            "KAFKA_PROCESS_ROLES=broker,controller",
-            "-e",
-            "KAFKA_LISTENERS=PLAINTEXT://:9092,CONTROLLER://:9093",
-            "-e",
-            "KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://broker:9092",
-            "-e",
-            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-            "-e",
-            "KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER",
-            "-e",
-            "KAFKA_CONTROLLER_QUORUM_VOTERS=1@localhost:9093",
-            "-e",
-            "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR=1",
-            "-e",
-            "KAFKA_HEAP_OPTS=-Xmx384m",
+            *single_broker_options("broker:9092", heap="-Xmx384m"),
         ],
     )
     config = "global:\n  scrape_interval: 2s\nscrape_configs:\n  - job_name: kafka\n    static_configs:\n      - targets: ['broker:7071']\n"

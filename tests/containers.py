@@ -1,0 +1,73 @@
+# Copyright (c) 2026, eda.platform developers
+# SPDX-License-Identifier: Apache-2.0
+"""Containers for the lab's acceptance tests, the integration tests and the benchmarks.
+
+One docker() helper (the CLI), free ports, and the environment of a one-node KRaft broker
+(broker and controller in one process) from the apache/kafka image. Standard library only:
+the lab runs on the machine's python3.
+"""
+
+import socket
+import subprocess
+
+# Heap of a test broker: several run at once on a two-core machine.
+BROKER_HEAP = "-Xmx320m -Xms128m"
+BROKER_PORT = 9092
+
+
+def docker(*args, check=True, timeout=300):
+    """Run `docker ARGS`; with check, a failure raises AssertionError with the command and its error."""
+    result = subprocess.run(["docker", *args], capture_output=True, text=True, errors="replace", timeout=timeout, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)} failed (rc {result.returncode}): {result.stderr or result.stdout}")
+    return result
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def single_broker_environment(advertised, heap=BROKER_HEAP, internal=False):
+    """The KAFKA_* variables of a one-node KRaft broker+controller that listens on port 9092 of
+    the container (PLAINTEXT) and gives clients `advertised` (host:port) as its address.
+
+    internal adds an INTERNAL listener on port 19092, advertised as localhost:19092 and used
+    between brokers, for the image's CLI tools run inside the container with docker exec.
+    """
+    listeners = [f"PLAINTEXT://:{BROKER_PORT}", "CONTROLLER://:9093"]
+    advertised_listeners = [f"PLAINTEXT://{advertised}"]
+    protocols = ["CONTROLLER:PLAINTEXT", "PLAINTEXT:PLAINTEXT"]
+    environment = {}
+    if internal:
+        listeners.append("INTERNAL://:19092")
+        advertised_listeners.append("INTERNAL://localhost:19092")
+        protocols.append("INTERNAL:PLAINTEXT")
+        environment["KAFKA_INTER_BROKER_LISTENER_NAME"] = "INTERNAL"
+    environment.update(
+        {
+            "KAFKA_NODE_ID": "1",
+            "KAFKA_PROCESS_ROLES": "broker,controller",
+            "KAFKA_LISTENERS": ",".join(listeners),
+            "KAFKA_ADVERTISED_LISTENERS": ",".join(advertised_listeners),
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": ",".join(protocols),
+            "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+            "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",
+            "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1",
+            "KAFKA_LOG_DIRS": "/var/lib/kafka/data",
+            "KAFKA_HEAP_OPTS": heap,
+        }
+    )
+    return environment
+
+
+def environment_options(environment):
+    """`docker run` options that set the variables: ["-e", "NAME=value", ...]."""
+    return [item for name, value in environment.items() for item in ("-e", f"{name}={value}")]
+
+
+def single_broker_options(advertised, heap=BROKER_HEAP, internal=False):
+    """`docker run -e` options of single_broker_environment()."""
+    return environment_options(single_broker_environment(advertised, heap, internal))
