@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Produce numbered messages and prove that none the cluster acknowledged is lost.
 
-produce: creates the topic (6 partitions, 3 replicas, min.insync.replicas 2), then sends
+produce: creates the topic (6 partitions, --replicas replicas (3), min.insync.replicas 2 or
+         fewer with fewer replicas), then sends
          "0", "1", ... with acks=all and idempotence, at a bounded rate, until the stop file
          appears or --count messages are sent; each id the cluster acknowledges is appended
          to the acknowledged file as soon as its acknowledgement arrives.
@@ -23,7 +24,8 @@ from kafka.admin import NewTopic
 
 def create_topic(args):
     admin = KafkaAdminClient(bootstrap_servers=args.bootstrap.split(","))
-    topic = NewTopic(args.topic, num_partitions=6, replication_factor=3, topic_configs={"min.insync.replicas": "2"})
+    topic = NewTopic(args.topic, num_partitions=6, replication_factor=args.replicas,
+                     topic_configs={"min.insync.replicas": str(min(2, args.replicas))})
     admin.create_topics([topic])
     admin.close()
 
@@ -98,6 +100,7 @@ def main():
     parser.add_argument("--acked", required=True, help="file of acknowledged ids")
     parser.add_argument("--stop", default="/nonexistent", help="produce: stop when this file exists")
     parser.add_argument("--count", type=int, default=100000, help="produce: at most this many messages")
+    parser.add_argument("--replicas", type=int, default=3, help="produce: replication factor of the topic")
     parser.add_argument("--rate", type=float, default=100.0, help="produce: messages per second at most")
     parser.add_argument("--timeout", type=float, default=120.0, help="check: seconds to read the topic")
     args = parser.parse_args()
