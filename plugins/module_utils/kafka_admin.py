@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
+import uuid
 
 from ansible_collections.eda.platform.plugins.module_utils import kafka_topics
 from ansible_collections.eda.platform.plugins.module_utils.kafka_client import KafkaError, error_message
@@ -66,6 +67,18 @@ def assignments(metadata):
                 for name, topic in metadata.items())
 
 
+def leaderless(metadata):
+    """{topic: [partitions without a leader]}, for the topics that have any."""
+    offline = dict((name, sorted(p['partition_index'] for p in topic['partitions'] if p['leader_id'] < 0))
+                   for name, topic in metadata.items())
+    return dict((name, partitions) for name, partitions in offline.items() if partitions)
+
+
+def topic_ids(metadata):
+    """{name: uuid.UUID}: kafka-python reads topic ids as text, and deletes by id only when given a UUID."""
+    return dict((name, uuid.UUID(topic['topic_id']) if topic.get('topic_id') else None) for name, topic in metadata.items())
+
+
 def _config_entry(entry):
     return dict(value=entry['value'], source=entry['config_source'], type=entry.get('config_type'))
 
@@ -115,8 +128,8 @@ def read_cluster(admin, topics):
     if any(t['state'] == 'present' and t['name'] not in metadata
            and (t['partitions'] is None or t['replication_factor'] is None) for t in topics):
         defaults = broker_defaults(admin, brokers[0])
-    return dict(brokers=brokers, topics=assignments(metadata), configs=dict((n, configs[n]) for n in wanted if n in configs),
-                schema=schema, defaults=defaults)
+    return dict(brokers=brokers, topics=assignments(metadata), offline=leaderless(metadata), ids=topic_ids(metadata),
+                configs=dict((n, configs[n]) for n in wanted if n in configs), schema=schema, defaults=defaults)
 
 
 def add_fallbacks(admin, cluster, reset_keys):
@@ -192,6 +205,29 @@ def dry_run(admin, plans, timeout_ms):
     return ['topic %s: %s' % (name, message) for name, message in errors]
 
 
+def deletion_errors(admin, plans):
+    """Kafka has no validate_only for DeleteTopics, and a deletion cannot be undone: read the
+    topics to delete again, from the broker rather than the plan's snapshot, and refuse unless
+    each is still the very topic planned (same topic id: not deleted and re-created since) and
+    neither the broker nor the name rule calls it internal. Run right before the first change;
+    the deletion itself names the topic ids, so nothing else can be deleted in between."""
+    targets = [plan for plan in plans if plan.action in ('delete', 'prune')]
+    if not targets:
+        return []
+    current = topic_metadata(admin, [plan.name for plan in targets])
+    ids = topic_ids(current)
+    errors = []
+    for plan in targets:
+        topic = current.get(plan.name)
+        if topic is None:
+            errors.append('topic %s is already gone' % plan.name)
+        elif ids[plan.name] != plan.topic_id:
+            errors.append('topic %s was deleted and created again since it was read' % plan.name)
+        elif topic.get('is_internal') or kafka_topics.internal_owner(plan.name):
+            errors.append('topic %s is internal and is never deleted' % plan.name)
+    return errors
+
+
 def _check(errors, what, done):
     if errors:
         raise ApplyError('%s failed: %s' % (what, '; '.join('topic %s: %s' % e for e in errors)), done)
@@ -229,12 +265,16 @@ def _apply(admin, plans, timeout_ms, reassignment_timeout, done):
     if partitions:
         _check(_create_partitions(admin, partitions, False, timeout_ms), 'add partitions', done)
         done.extend(partitions)
-    deletes = [p.name for p in plans if p.action in ('delete', 'prune')]
+    deletes = [p for p in plans if p.action in ('delete', 'prune')]
     if deletes:
-        response = admin.delete_topics(deletes, timeout_ms=timeout_ms, raise_errors=False)
+        # By topic id: exactly the topics that deletion_errors checked, never one re-created since.
+        response = admin.delete_topics([p.topic_id for p in deletes], timeout_ms=timeout_ms, raise_errors=False)
+        names = dict((str(p.topic_id), p.name) for p in deletes)
+        for entry in response['topics']:
+            entry['name'] = names.get(entry.get('topic_id'), entry.get('name'))
         _check(_topic_errors(response['topics']), 'delete topics', done)
-        done.extend(deletes)
-        wait_for_deletion(admin, deletes, timeout_ms / 1000.0, done)
+        done.extend(p.name for p in deletes)
+        wait_for_deletion(admin, dict((p.name, p.topic_id) for p in deletes), timeout_ms / 1000.0, done)
     wait_until_visible(admin, plans, timeout_ms / 1000.0, done)
 
 
@@ -280,12 +320,14 @@ def _has_leaders(topic):
     return all(partition['leader_id'] >= 0 for partition in topic['partitions'])
 
 
-def wait_for_deletion(admin, names, timeout, done):
-    """Deletion is asynchronous: wait until the metadata no longer lists the topics, so that a
-    re-run (or a re-creation) sees them gone."""
+def wait_for_deletion(admin, ids, timeout, done):
+    """Deletion is asynchronous: wait until the metadata no longer lists the deleted topics,
+    {name: topic_id} (a topic created again under the same name is another one), so that a
+    re-run sees them gone."""
     deadline = time.monotonic() + timeout
     while True:
-        left = sorted(topic_metadata(admin, names))
+        current = topic_ids(topic_metadata(admin, sorted(ids)))
+        left = sorted(name for name, topic_id in ids.items() if current.get(name) == topic_id)
         if not left:
             return
         if time.monotonic() > deadline:
@@ -296,30 +338,39 @@ def wait_for_deletion(admin, names, timeout, done):
 # Consumer groups
 
 def read_groups(admin, wanted):
-    """The groups whose id passes wanted(group_id): {group_id: (listing, description, committed)}
-    and the log end offsets of every partition they committed or are assigned.
+    """The groups whose id passes wanted(group_id): {group_id: (listing, description, committed)},
+    the log end offsets of every partition they committed or are assigned, and the log start
+    offsets of the assigned partitions a group has not committed (their lag is the whole log).
     Offsets are keyed by (topic, partition) tuples."""
     listed = dict((g['group_id'], g) for g in admin.list_groups() if wanted(g['group_id']))
     if not listed:
-        return {}, {}
+        return {}, {}, {}
     ids = sorted(listed)
     described = admin.describe_groups(ids)
     committed = admin.list_group_offsets(dict((group_id, None) for group_id in ids))
-    partitions = set()
+    partitions, uncommitted = set(), set()
     for offsets in committed.values():
         partitions.update(offsets)
-    for description in described.values():
+    for group_id, description in described.items():
         for member in description.get('members') or []:
-            partitions.update(TopicPartition(topic, partition) for topic, partition in member_partitions(member))
+            assigned = set(TopicPartition(topic, partition) for topic, partition in member_partitions(member))
+            partitions.update(assigned)
+            done = committed.get(group_id, {})
+            uncommitted.update(tp for tp in assigned if tp not in done or done[tp].offset < 0)
     # Offsets committed on a topic deleted since stay in the group; like kafka-consumer-groups.sh,
     # report them without a log end offset instead of failing the whole description.
     existing = set(admin.list_topics())
-    live = [tp for tp in partitions if tp.topic in existing]
-    end_offsets = {}
-    if live:
-        end_offsets = admin.list_partition_offsets(dict((tp, OffsetSpec.LATEST) for tp in live))
+    end_offsets = _log_offsets(admin, [tp for tp in partitions if tp.topic in existing], OffsetSpec.LATEST)
+    start_offsets = _log_offsets(admin, [tp for tp in uncommitted if tp.topic in existing], OffsetSpec.EARLIEST)
     groups = {}
     for group_id in ids:
         offsets = dict(((tp.topic, tp.partition), meta.offset) for tp, meta in committed.get(group_id, {}).items())
         groups[group_id] = (listed[group_id], described.get(group_id, {}), offsets)
-    return groups, dict(((tp.topic, tp.partition), value.offset) for tp, value in end_offsets.items())
+    return groups, end_offsets, start_offsets
+
+
+def _log_offsets(admin, partitions, spec):
+    if not partitions:
+        return {}
+    offsets = admin.list_partition_offsets(dict((tp, spec) for tp in partitions))
+    return dict(((tp.topic, tp.partition), value.offset) for tp, value in offsets.items())

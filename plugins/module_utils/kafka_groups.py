@@ -27,9 +27,21 @@ def _member(member):
                 assignment=['%s-%d' % tp for tp in sorted(member_partitions(member))])
 
 
-def partition_rows(description, committed, end_offsets):
+def _lag(offset, start, end):
+    """Log end minus the committed offset. Without a committed offset the group has not
+    confirmed reading any of the log, so it lags by the whole log (end minus start); where
+    the topic is gone there is no log and no lag (None)."""
+    if end is None:
+        return None
+    if offset is not None:
+        return end - offset
+    return end - start if start is not None else None
+
+
+def partition_rows(description, committed, end_offsets, start_offsets):
     """One row per partition the group committed or is assigned, as kafka-consumer-groups.sh
-    prints them. A partition without a committed offset has no lag (None), like its '-'."""
+    prints them, except that an assigned partition without a committed offset lags by its
+    whole log where kafka-consumer-groups.sh shows '-'."""
     owners = {}
     for member in description.get('members') or []:
         for tp in member_partitions(member):
@@ -42,14 +54,14 @@ def partition_rows(description, committed, end_offsets):
         end = end_offsets.get((topic, partition))
         owner = owners.get((topic, partition), {})
         rows.append(dict(topic=topic, partition=partition, committed_offset=offset, log_end_offset=end,
-                         lag=end - offset if offset is not None and end is not None else None,
+                         lag=_lag(offset, start_offsets.get((topic, partition)), end),
                          member_id=owner.get('member_id'), client_id=owner.get('client_id'),
                          host=owner.get('client_host')))
     return rows
 
 
-def group_report(listing, description, committed, end_offsets):
-    rows = partition_rows(description, committed, end_offsets)
+def group_report(listing, description, committed, end_offsets, start_offsets):
+    rows = partition_rows(description, committed, end_offsets, start_offsets)
     topic_lag = {}
     for row in rows:
         topic_lag.setdefault(row['topic'], 0)
@@ -63,11 +75,25 @@ def group_report(listing, description, committed, end_offsets):
         error=description.get('error'),
         members=[_member(member) for member in description.get('members') or []],
         partitions=rows,
+        uncommitted_partitions=['%s-%d' % (row['topic'], row['partition']) for row in rows
+                                if row['committed_offset'] is None and row['log_end_offset'] is not None],
         topic_lag=topic_lag,
         total_lag=sum(topic_lag.values()),
     )
 
 
 def lag_errors(reports, max_lag):
-    return ['group %s lags %d messages, more than max_lag %d' % (r['group_id'], r['total_lag'], max_lag)
-            for r in reports if r['total_lag'] > max_lag]
+    errors = []
+    for report in reports:
+        if report['total_lag'] > max_lag:
+            error = 'group %s lags %d messages, more than max_lag %d' % (report['group_id'], report['total_lag'], max_lag)
+            if report['uncommitted_partitions']:
+                error += ' (counting the whole log of the partitions it never committed: %s)' % ', '.join(report['uncommitted_partitions'])
+            errors.append(error)
+    return errors
+
+
+def missing_group_error(missing):
+    """max_lag on a group that does not exist would pass with no lag: a typo must not look healthy."""
+    return ('max_lag cannot be checked for consumer groups that do not exist: %s; check the group ids '
+            '(a group exists once a consumer joined it or offsets were committed for it)' % ', '.join(missing))

@@ -9,6 +9,9 @@ Nothing here talks to Kafka. The cluster is described by plain data:
 cluster = {
     'brokers': [1, 2, 3],                        # live broker ids
     'topics': {name: {0: [1, 2], 1: [2, 3]}},    # partition -> replica ids (leader first)
+    'offline': {name: [1]},                      # partitions without a leader
+    'ids': {name: topic_id},                     # what a deletion names, so that a topic
+                                                 # re-created under the same name is spared
     'configs': {name: {key: {'value': '604800000', 'source': 'DEFAULT_CONFIG',
                              'type': 'LONG', 'default': '604800000'}}},
     'schema': {key: type},                       # topic config keys the broker knows
@@ -27,9 +30,24 @@ import re
 
 NAME_MAX_LENGTH = 249
 LEGAL_NAME = re.compile(r'^[a-zA-Z0-9._-]+$')
-INTERNAL_PREFIXES = ('__', '_confluent', '_schemas')
 TOPIC_OVERRIDE = 'DYNAMIC_TOPIC_CONFIG'
 INTEGER_TYPES = ('INT', 'SHORT', 'LONG')
+
+# Topics that belong to Kafka or to a framework running on it, and their owner. kafka_topic
+# never changes, deletes or prunes them; it may create one that is missing (Connect's
+# documentation asks operators to create its topics beforehand). Kafka's own topics (and
+# Confluent's) are known by prefix; kafka_topic_info hides these. The frameworks name the
+# topics they create for themselves with fixed suffixes: Kafka Connect's worker storage topics
+# (its defaults connect-configs, connect-offsets and connect-status, and the <group>-configs,
+# -offsets and -status names of Strimzi and Confluent), MirrorMaker 2's (mm2-offsets.<source>.internal,
+# <source>.checkpoints.internal, ...) and Kafka Streams' (<application.id>-<name>-changelog
+# and -repartition). A topic of one's own with such a suffix is protected too: the safe mistake.
+INTERNAL_PREFIXES = (('__', 'Kafka'), ('_confluent', 'Confluent Platform'), ('_schemas', 'Schema Registry'))
+FRAMEWORK_SUFFIXES = (('-configs', 'Kafka Connect'), ('-offsets', 'Kafka Connect'), ('-status', 'Kafka Connect'),
+                      ('.internal', 'MirrorMaker 2'), ('-changelog', 'Kafka Streams'), ('-repartition', 'Kafka Streams'))
+
+# On a compacted topic these decide how long records that compaction keeps (and tombstones) stay.
+RETENTION_KEYS = ('retention.ms', 'retention.bytes', 'delete.retention.ms')
 
 
 class TopicPlan(object):
@@ -45,6 +63,7 @@ class TopicPlan(object):
         self.partitions_to = None       # new total partition count (added after any reassignment)
         self.reassignments = {}         # partition -> new replica list
         self.config_ops = {}            # key -> ('SET', text) or ('DELETE', None)
+        self.topic_id = None            # of a topic to delete, as read when planning
 
     @property
     def changed(self):
@@ -60,7 +79,19 @@ class TopicPlan(object):
 
 
 def is_internal(name):
-    return name.startswith(INTERNAL_PREFIXES)
+    """Kafka's own topics (and Confluent's), by prefix."""
+    return name.startswith(tuple(prefix for prefix, owner in INTERNAL_PREFIXES))
+
+
+def internal_owner(name):
+    """'internal to <owner> (<why>)' for a topic kafka_topic never changes, deletes or prunes, else None."""
+    for prefix, owner in INTERNAL_PREFIXES:
+        if name.startswith(prefix):
+            return 'internal to %s' % owner if owner == 'Kafka' else 'internal to %s (its name starts with %s)' % (owner, prefix)
+    for suffix, owner in FRAMEWORK_SUFFIXES:
+        if name.endswith(suffix):
+            return 'internal to %s (its name ends in %s)' % (owner, suffix)
+    return None
 
 
 def collision_key(name):
@@ -168,13 +199,24 @@ def request_errors(topics):
         for field in ('partitions', 'replication_factor'):
             if topic[field] is not None and topic[field] < 1:
                 errors.append('topic %s: %s must be at least 1, got %d' % (name, field, topic[field]))
-        if topic['state'] == 'absent' and is_internal(name):
-            errors.append('topic %s is internal to Kafka and is never deleted' % name)
+        if topic['state'] == 'absent' and internal_owner(name):
+            errors.append('topic %s is %s and is never deleted' % (name, internal_owner(name)))
         for key, value in sorted(topic['config'].items()):
             error = value_error(key, value, None)
             if error:
                 errors.append('topic %s: %s' % (name, error))
     errors.extend(_collisions([t['name'] for t in topics if t['state'] == 'present'], []))
+    return errors
+
+
+def prune_errors(topics, prune_limit):
+    """Why a prune cannot run, found in the request alone."""
+    errors = []
+    if not any(topic['state'] == 'present' for topic in topics):
+        errors.append('prune needs the topics to keep, and the task lists none (state present): every topic matching '
+                      'prune_pattern would be deleted; list the topics to keep in topics')
+    if prune_limit < 1:
+        errors.append('prune_limit must be at least 1, got %d' % prune_limit)
     return errors
 
 
@@ -199,19 +241,18 @@ def cluster_errors(topics, cluster):
     present = [t for t in topics if t['state'] == 'present']
     new_names = [t['name'] for t in present if t['name'] not in existing]
     errors.extend(_collisions(new_names, list(existing)))
-    broker_count = len(cluster['brokers'])
     for topic in present:
         name = topic['name']
         partitions = existing.get(name)
         if partitions is not None and topic['partitions'] is not None and topic['partitions'] < len(partitions):
             errors.append('topic %s: partitions cannot decrease from %d to %d; Kafka can only add partitions'
                           % (name, len(partitions), topic['partitions']))
-        replication = topic['replication_factor']
-        if replication is None and partitions is None:
-            replication = cluster['defaults']['replication_factor']
-        if replication is not None and replication > broker_count:
-            errors.append('topic %s: replication factor %d needs %d brokers, the cluster has %d'
-                          % (name, replication, replication, broker_count))
+        if partitions is None:
+            replication = topic['replication_factor'] or cluster['defaults']['replication_factor']
+            if replication > len(cluster['brokers']):
+                errors.append(_too_few_brokers(name, replication, cluster))
+        elif topic['replication_factor'] is not None:
+            errors.extend(_replication_errors(name, topic['replication_factor'], partitions, cluster))
         schema = cluster['schema']
         for key, value in sorted(topic['config'].items()):
             if schema and key not in schema:
@@ -221,6 +262,46 @@ def cluster_errors(topics, cluster):
             if error:
                 errors.append('topic %s: %s' % (name, error))
     return errors
+
+
+def offline_brokers(cluster):
+    """Brokers that hold replicas but are not live: stopped, or fenced by the controller."""
+    held = set(broker for assignment in cluster['topics'].values() for replicas in assignment.values() for broker in replicas)
+    return sorted(held - set(cluster['brokers']))
+
+
+def _too_few_brokers(name, replication, cluster):
+    error = 'topic %s: replication factor %d needs %d brokers, the cluster has %d' % (name, replication, replication, len(cluster['brokers']))
+    offline = offline_brokers(cluster)
+    if offline:
+        error += ' live (offline: %s); start the offline brokers again or ask for fewer replicas' % _numbers(offline)
+    return error
+
+
+def _replication_errors(name, replication, assignment, cluster):
+    """A replication factor change is safe when every partition that changes has a leader to
+    copy from and, when it grows, no replica on an offline broker (Kafka 3.9 finishes such a
+    reassignment only once that broker is back in sync) and enough live brokers without a
+    replica of it to take the new ones. Nothing to change is no error, whichever broker is down."""
+    changing = [partition for partition in sorted(assignment) if len(assignment[partition]) != replication]
+    live = set(cluster['brokers'])
+    errors = []
+    leaderless = [partition for partition in changing if partition in cluster['offline'].get(name, ())]
+    if leaderless:
+        errors.append('topic %s: partitions %s have no leader (every in-sync replica is on an offline broker); '
+                      'the replication factor can change once they are online again' % (name, _numbers(leaderless)))
+    waiting = [p for p in changing if p not in leaderless and len(assignment[p]) < replication and set(assignment[p]) - live]
+    if waiting:
+        offline = sorted(set(broker for p in waiting for broker in assignment[p]) - live)
+        errors.append('topic %s: partitions %s have a replica on offline broker %s, and a reassignment that adds replicas '
+                      'to them would not finish before it is back; start it again first' % (name, _numbers(waiting), _numbers(offline)))
+    if any(replication - len(assignment[p]) > len(live - set(assignment[p])) for p in changing):
+        errors.append(_too_few_brokers(name, replication, cluster))
+    return errors
+
+
+def _numbers(numbers):
+    return ', '.join(str(number) for number in numbers)
 
 
 def _replication_factor(assignment):
@@ -253,16 +334,22 @@ def broker_load(brokers, assignments):
 
 def place_replicas(current, brokers, replication, topic_load, cluster_load):
     """A replica list of the given size that keeps the current replicas in order (the first
-    is the preferred leader), adds the least loaded brokers and drops the most loaded
+    is the preferred leader), adds the least loaded live brokers and drops the most loaded
     followers. Load is counted in this topic first, then in the whole cluster, so that each
-    topic is spread evenly and ties go to the emptier brokers. Updates both loads."""
+    topic is spread evenly and ties go to the emptier brokers. Updates both loads.
+
+    A replica on an offline broker (not in brokers) is dropped first when the count shrinks:
+    the live replicas are the ones in sync. (cluster_errors refuses to grow a partition that has one.)"""
     def load(broker):
         return (topic_load[broker], cluster_load[broker], broker)
 
-    replicas = [broker for broker in current if broker in brokers]
+    replicas = list(current)
     while len(replicas) > replication:
-        followers = replicas[1:] if len(replicas) > 1 else replicas
-        drop = max(followers, key=load)
+        offline = [broker for broker in replicas if broker not in brokers]
+        if offline:
+            replicas.remove(offline[-1])
+            continue
+        drop = max(replicas[1:], key=load)
         replicas.remove(drop)
         topic_load[drop] -= 1
         cluster_load[drop] -= 1
@@ -276,10 +363,10 @@ def place_replicas(current, brokers, replication, topic_load, cluster_load):
 
 def _movable(current, replicas, brokers):
     """For one reassigned partition: the replicas that could give way (never the leader nor
-    a replica that was already there when the count grows) and the brokers that could take
-    their place (the dropped replicas when the count shrinks, any other broker when it grows)."""
+    a replica that was already there when the count grows) and the live brokers that could
+    take their place (the dropped replicas when the count shrinks, any other broker when it grows)."""
     if len(replicas) < len(current):
-        return set(replicas[1:]), set(current) - set(replicas)
+        return set(replicas[1:]), (set(current) - set(replicas)) & set(brokers)
     return set(replicas) - set(current), set(brokers) - set(replicas)
 
 
@@ -396,6 +483,7 @@ def _plan_create(topic, cluster):
 
 def _plan_delete(name, cluster, action):
     plan = TopicPlan(name, action, topic_state(name, cluster, {}), None)
+    plan.topic_id = cluster['ids'].get(name)
     plan.changes.append('delete' if action == 'delete' else 'delete (prune: not listed)')
     return plan
 
@@ -415,7 +503,7 @@ def reset_keys(topics, cluster):
 def prune_candidates(topics, cluster, pattern):
     listed = set(topic['name'] for topic in topics)
     return sorted(name for name in cluster['topics']
-                  if name not in listed and not is_internal(name) and re.fullmatch(pattern, name))
+                  if name not in listed and not internal_owner(name) and re.fullmatch(pattern, name))
 
 
 def plan_topics(topics, cluster, config_mode='merge', prune_pattern=None):
@@ -435,6 +523,45 @@ def plan_topics(topics, cluster, config_mode='merge', prune_pattern=None):
         for name in prune_candidates(topics, cluster, prune_pattern):
             plans.append(_plan_delete(name, cluster, 'prune'))
     return plans
+
+
+def plan_errors(plans, cluster, allow_compaction_change=False, prune_limit=None):
+    """Errors that need the plan: changes to internal topics, changes that would delete what
+    compaction keeps (unless allowed), and more pruned topics than prune_limit (None: no prune)."""
+    errors = []
+    for plan in plans:
+        if plan.action == 'update' and internal_owner(plan.name):
+            errors.append('topic %s is %s and is never changed (asked: %s)' % (plan.name, internal_owner(plan.name), '; '.join(plan.changes)))
+        elif plan.action == 'update' and not allow_compaction_change:
+            errors.extend(_compaction_errors(plan, cluster['configs'].get(plan.name, {})))
+    pruned = [plan.name for plan in plans if plan.action == 'prune']
+    if prune_limit is not None and len(pruned) > prune_limit:
+        errors.append('prune would delete %d topics, more than prune_limit %d: %s; check prune_pattern and the listed '
+                      'topics, or raise prune_limit' % (len(pruned), prune_limit, ', '.join(pruned)))
+    return errors
+
+
+def _compaction_errors(plan, configs):
+    """On a compacted topic: a cleanup.policy without compact, or with delete added, and any
+    change or reset of a retention key delete records that compaction keeps."""
+    policy = configs.get('cleanup.policy', {}).get('value') or ''
+    if 'compact' not in _list_items(policy):
+        return []
+    risky = []
+    for key, (op, value) in sorted(plan.config_ops.items()):
+        # A reset takes the broker default; an unknown default counts as dropping compaction.
+        new = value if op == 'SET' else configs[key].get('default')
+        shown = new if op == 'SET' else ' '.join(text for text in ('broker default', new) if text)
+        if key == 'cleanup.policy':
+            items = _list_items(new or '')
+            if 'compact' not in items or ('delete' in items and 'delete' not in _list_items(policy)):
+                risky.append('cleanup.policy %s -> %s' % (policy, shown))
+        elif key in RETENTION_KEYS:
+            risky.append('%s %s -> %s' % (key, configs.get(key, {}).get('value'), shown))
+    if not risky:
+        return []
+    return ['topic %s is compacted (cleanup.policy %s) and %s would delete records that compaction keeps; '
+            'set allow_compaction_change: true if that is intended' % (plan.name, policy, ', '.join(risky))]
 
 
 def diff(plans):

@@ -29,7 +29,8 @@ from ansible_collections.eda.platform.plugins.module_utils.kafka_client import (
 
 try:
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-    from kafka.admin import NewTopic
+    from kafka.admin import ConfigResource, NewTopic
+    from kafka.errors import UnknownTopicOrPartitionError
 except ImportError:
     pass  # AnsibleKafkaModule has already failed the module with the install hint
 
@@ -82,6 +83,23 @@ def wait_for_partitions(admin, name, partitions, timeout):
     raise VerifyError('topic %s was created but its %d partitions did not appear within %ss' % (name, partitions, timeout))
 
 
+def topic_message_limit(admin, name):
+    """The most bytes the topic accepts in one record batch (its max.message.bytes)."""
+    resource = ConfigResource('TOPIC', name, ['max.message.bytes'])
+    return int(admin.describe_configs([resource], config_filter='all')['topic'][name]['max.message.bytes']['value'])
+
+
+def broker_message_limit(admin, broker_ids):
+    """What a topic created now accepts in one record batch: the smallest message.max.bytes of the brokers."""
+    resources = [ConfigResource('BROKER', str(broker_id), ['message.max.bytes']) for broker_id in broker_ids]
+    described = admin.describe_configs(resources, config_filter='all')['broker']
+    return min(int(entries['message.max.bytes']['value']) for entries in described.values())
+
+
+def group_exists(admin, group_id):
+    return any(group['group_id'] == group_id for group in admin.list_groups())
+
+
 def topic_partitions(admin, name):
     described = admin.describe_topics([name])
     if not described or described[0].get('error_code'):
@@ -113,9 +131,9 @@ def _start_at_end(consumer, topic, partitions, group_id, deadline):
         consumer.position(partition)
 
 
-def consume(connection, client_kwargs, run_id, topic, partitions, group_id, timeout):
+def consume(connection, client_kwargs, run_id, messages, topic, partitions, group_id, timeout):
     """Child process: read this run's records, check each one, report a summary."""
-    tally = checks.Tally(run_id)
+    tally = checks.Tally(run_id, messages)
     consumer = None
     try:
         deadline = time.monotonic() + timeout
@@ -157,11 +175,11 @@ def _drain(consumer, tally, timeout_ms):
 class ConsumerProcess(object):
     """The forked consumer and the pipe to it."""
 
-    def __init__(self, client_kwargs, run_id, topic, partitions, group_id, timeout):
+    def __init__(self, client_kwargs, run_id, messages, topic, partitions, group_id, timeout):
         context = multiprocessing.get_context('fork')
         self.connection, child = context.Pipe()
         self.timeout = timeout
-        self.process = context.Process(target=consume, args=(child, client_kwargs, run_id, topic, partitions, group_id, timeout))
+        self.process = context.Process(target=consume, args=(child, client_kwargs, run_id, messages, topic, partitions, group_id, timeout))
         self.process.daemon = True
         self.process.start()
         child.close()
@@ -195,19 +213,37 @@ class ConsumerProcess(object):
         self.process.join(5)
 
 
-def produce(client_kwargs, options, run_id, topic, partitions, timeout):
-    """Send the messages; return (acknowledged, unacknowledged, first_send_ns, seconds, first_error)."""
+class Acknowledgements(object):
+    """What the brokers acknowledged, from the producer's callbacks: one bit per message, and
+    the first error. The futures themselves are not kept, so memory does not grow with the count."""
+
+    def __init__(self, messages):
+        self.acknowledged = checks.SequenceSet(messages)
+        self.first_error = None
+
+    def success(self, sequence, metadata):
+        self.acknowledged.add(sequence)
+
+    def failure(self, sequence, exception):
+        if self.first_error is None:
+            self.first_error = '%s: %s' % (type(exception).__name__, exception)
+
+
+def produce(client_kwargs, options, run_id, topic, partitions, max_batch_bytes, timeout):
+    """Send the messages; return (Acknowledgements, first_send_ns, seconds). Batches stay
+    within max_batch_bytes, the most the topic accepts in one batch."""
     producer = KafkaProducer(**dict(
         client_kwargs,
         acks=options['acks'] if options['acks'] == 'all' else int(options['acks']),
         enable_idempotence=options['idempotent'],
         compression_type=None if options['compression'] == 'none' else options['compression'],
         linger_ms=options['linger_ms'],
-        batch_size=max(16384, options['message_size'] * 16),
+        batch_size=min(max(16384, options['message_size'] * 16), max_batch_bytes),
+        max_request_size=max_batch_bytes,
         max_block_ms=int(timeout * 1000),
     ))
     padding = checks.padding_for(options['message_size'])
-    futures = []
+    acks = Acknowledgements(options['messages'])
     try:
         started = time.monotonic()
         first_send_ns = time.time_ns()
@@ -217,20 +253,13 @@ def produce(client_kwargs, options, run_id, topic, partitions, timeout):
                 break
             key, partition = message_routing(options['key_strategy'], sequence, partitions)
             value = checks.encode(run_id, sequence, time.time_ns(), padding)
-            futures.append(producer.send(topic, value=value, key=key, partition=partition))
+            future = producer.send(topic, value=value, key=key, partition=partition)
+            future.add_callback(acks.success, sequence).add_errback(acks.failure, sequence)
         producer.flush(timeout=max(1.0, deadline - time.monotonic()))
         seconds = time.monotonic() - started
     finally:
         producer.close(timeout=5)
-    acknowledged, unacknowledged, first_error = set(), set(range(len(futures), options['messages'])), None
-    for sequence, future in enumerate(futures):
-        if future.is_done and future.succeeded():
-            acknowledged.add(sequence)
-        else:
-            unacknowledged.add(sequence)
-            if first_error is None and future.is_done:
-                first_error = '%s: %s' % (type(future.exception).__name__, future.exception)
-    return acknowledged, unacknowledged, first_send_ns, seconds, first_error
+    return acks, first_send_ns, seconds
 
 
 def message_routing(strategy, sequence, partitions):
@@ -248,6 +277,8 @@ def request_errors(params):
     for name, minimum in (('messages', 1), ('partitions', 1), ('timeout', 1), ('message_size', checks.HEADER_SIZE), ('linger_ms', 0)):
         if params[name] < minimum:
             problems.append('%s must be at least %d (got %d)' % (name, minimum, params[name]))
+    if params['messages'] > checks.MAX_MESSAGES:
+        problems.append('messages must be at most %d (got %d): run several verifications for more' % (checks.MAX_MESSAGES, params['messages']))
     if params['replication_factor'] is not None and params['replication_factor'] < 1:
         problems.append('replication_factor must be at least 1')
     if params['idempotent'] and params['acks'] != 'all':
@@ -297,13 +328,26 @@ class Verification(object):
             self.fail('Kafka answers at %s, but clients cannot reach these advertised brokers: %s'
                       % (', '.join(self.params['bootstrap_servers']), '; '.join(failed)))
         self.result['controller_id'] = controller_id(admin)
-        partitions = self._existing_partitions(admin) if self.params['topic'] else self.params['partitions']
+        if self.params['topic']:
+            partitions = self._existing_partitions(admin)
+            limit = topic_message_limit(admin, self.topic)
+            self._refuse_oversized(limit, 'topic %s accepts (its max.message.bytes is %d)' % (self.topic, limit))
+        else:
+            partitions = self.params['partitions']
+            replication = self._temporary_replication(len(brokers))
+            limit = broker_message_limit(admin, [broker['node_id'] for broker in brokers])
+            self._refuse_oversized(limit, 'a new topic accepts (the brokers\' message.max.bytes is %d)' % limit)
+            if topic_partitions(admin, self.topic) is not None:
+                self.fail('topic %s already exists: a run id is used once; omit run_id or give a new one' % self.topic)
+        if self.group_id and group_exists(admin, self.group_id):
+            self.fail('consumer group %s already exists: kafka_verify joins and commits only a group it creates for the run; '
+                      'omit group_id, name a group that does not exist, or use consume_mode: assign' % self.group_id)
         if self.client.check_mode:
             return self.result
         try:
             if not self.params['topic']:
-                self._create_temporary_topic(admin, len(brokers))
-            self._produce_and_consume(partitions)
+                self._create_temporary_topic(admin, replication)
+            self._produce_and_consume(partitions, limit)
         finally:
             self._delete_temporary_topic(admin)
         self._judge()
@@ -315,26 +359,46 @@ class Verification(object):
             self.fail('topic %s does not exist; create it first or omit topic to use a temporary one' % self.topic)
         return partitions
 
-    def _create_temporary_topic(self, admin, broker_count):
-        temporary = self.result['temporary_topic'] = dict(created=False, deleted=False)
+    def _refuse_oversized(self, limit, accepted):
+        largest = limit - checks.RECORD_OVERHEAD
+        if self.params['message_size'] > largest:
+            self.fail('message_size %d is more than %s: at most %d bytes per message, with the record framing'
+                      % (self.params['message_size'], accepted, largest))
+
+    def _temporary_replication(self, broker_count):
         replication = self.params['replication_factor'] or min(3, broker_count)
         if replication > broker_count:
             self.fail('replication_factor %d is more than the %d brokers in the cluster' % (replication, broker_count))
+        return replication
+
+    def _create_temporary_topic(self, admin, replication):
+        temporary = self.result['temporary_topic'] = dict(created=False, deleted=False)
         try:
             create_topic(admin, self.topic, self.params['partitions'], replication, self.params['timeout'])
-            temporary['created'] = self.result['changed'] = True
+        except KafkaError as exc:
+            # A request that failed (timed out, say) may have created the topic all the same, and
+            # the topic did not exist before the run: remove whatever there is, then fail.
+            temporary['created'] = True
+            self._delete_temporary_topic(admin)
+            self.result['changed'] = temporary['created']
+            self._creation_failed(exc)
+        temporary['created'] = self.result['changed'] = True
+        try:
             wait_for_partitions(admin, self.topic, self.params['partitions'], self.params['timeout'])
-        except (VerifyError, KafkaError) as exc:
-            self.fail('cannot create the verification topic %s: %s' % (self.topic, error_message(exc)))
+        except VerifyError as exc:
+            self._creation_failed(exc)
 
-    def _produce_and_consume(self, partitions):
+    def _creation_failed(self, exc):
+        self.fail('cannot create the verification topic %s: %s' % (self.topic, error_message(exc)))
+
+    def _produce_and_consume(self, partitions, max_batch_bytes):
         client = client_kwargs(self.params)
         timeout = self.params['timeout']
-        consumer = ConsumerProcess(client, self.run_id, self.topic, partitions, self.group_id, timeout)
+        consumer = ConsumerProcess(client, self.run_id, self.params['messages'], self.topic, partitions, self.group_id, timeout)
         try:
             consumer.wait_ready()
-            produced = produce(client, self.params, self.run_id, self.topic, partitions, timeout)
-            consumer.expect(len(produced[0]))
+            produced = produce(client, self.params, self.run_id, self.topic, partitions, max_batch_bytes, timeout)
+            consumer.expect(len(produced[0].acknowledged))
             consumed = consumer.summary()
         except (VerifyError, KafkaError) as exc:
             self.fail('Kafka verification of %s could not complete: %s' % (self.topic, error_message(exc)))
@@ -343,8 +407,9 @@ class Verification(object):
         self._record(produced, consumed)
 
     def _record(self, produced, consumed):
-        acknowledged, unacknowledged, first_send_ns, seconds, first_error = produced
-        ok, counts, first = checks.verdict(acknowledged, unacknowledged, consumed)
+        acks, first_send_ns, seconds = produced
+        acknowledged = acks.acknowledged
+        ok, counts, first = checks.verdict(acknowledged, consumed)
         counts.update(requested=self.params['messages'], acknowledged=len(acknowledged), consumed=len(consumed['seen']), foreign=consumed['foreign'])
         rate = len(acknowledged) / seconds if seconds > 0 else 0.0
         first_ms = None
@@ -354,19 +419,22 @@ class Verification(object):
             ok=ok, messages=counts, first=first,
             throughput=dict(messages_per_second=round(rate, 1), mib_per_second=round(rate * self.params['message_size'] / 1048576.0, 3),
                             seconds=round(seconds, 3)),
-            latency_ms=checks.latency_figures(consumed['latencies_ns']),
+            latency_ms=checks.latency_figures(consumed['latencies']),
             time_to_first_message_ms=first_ms,
         )
-        if first_error:
-            self.result['first_produce_error'] = first_error
+        if acks.first_error:
+            self.result['first_produce_error'] = acks.first_error
 
     def _delete_temporary_topic(self, admin):
+        """On every way out of the run once the topic may exist, failures included."""
         temporary = self.result.get('temporary_topic')
-        if not temporary or not temporary['created'] or self.params['keep_topic']:
+        if not temporary or not temporary['created'] or temporary['deleted'] or self.params['keep_topic']:
             return
         try:
             admin.delete_topics([self.topic], timeout_ms=self.params['timeout'] * 1000)
             temporary['deleted'] = True
+        except UnknownTopicOrPartitionError:
+            temporary['created'] = self.result['changed'] = False  # the failed creation created nothing
         except KafkaError as exc:
             self.client.warn('could not delete the verification topic %s: %s' % (self.topic, error_message(exc)))
 

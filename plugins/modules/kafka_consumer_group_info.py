@@ -15,6 +15,8 @@ description:
     the state, the members and their assignments, and per partition the committed offset,
     the log end offset and the lag, with the total lag per topic and per group.
   - With O(max_lag), fails when a group lags more, which makes it a health check.
+  - An assigned partition that the group never committed lags by its whole log (log end minus log start),
+    since until the group commits nothing says it read any of it. RV(groups.uncommitted_partitions) lists them.
 extends_documentation_fragment:
   - eda.platform.kafka_connection
   - eda.platform.attributes
@@ -33,7 +35,9 @@ options:
   max_lag:
     description:
       - Fail when the total lag of a described group is above this number of messages.
-      - Partitions without a committed offset count for no lag, as their lag is unknown.
+      - An assigned partition without a committed offset counts with its whole log.
+      - Fails as well when a group named in O(groups) does not exist (no member and no committed offset),
+        as its lag cannot be known.
     type: int
 seealso:
   - module: eda.platform.kafka_topic_info
@@ -126,7 +130,10 @@ groups:
           description: Offset of the next message written to the partition.
           type: int
         lag:
-          description: Log end offset minus committed offset, V(null) without a committed offset.
+          description:
+            - Log end offset minus committed offset.
+            - Without a committed offset, the whole log (log end offset minus log start offset).
+            - V(null) when the topic no longer exists.
           type: int
         member_id:
           description: Member the partition is assigned to, V(null) when none.
@@ -137,6 +144,11 @@ groups:
         host:
           description: Host of that member.
           type: str
+    uncommitted_partitions:
+      description: Partitions (C(topic-partition)) the group is assigned but never committed; their lag is their whole log.
+      type: list
+      elements: str
+      sample: ["invoices-1"]
     topic_lag:
       description: Total lag per topic.
       type: dict
@@ -171,12 +183,14 @@ class GroupReader(object):
         return re.fullmatch(self.params['pattern'] or '.*', group_id) is not None
 
     def run(self, admin):
-        groups, end_offsets = kafka_admin.read_groups(admin, self.wanted)
-        reports = dict((group_id, kafka_groups.group_report(listing, description, committed, end_offsets))
+        groups, end_offsets, start_offsets = kafka_admin.read_groups(admin, self.wanted)
+        reports = dict((group_id, kafka_groups.group_report(listing, description, committed, end_offsets, start_offsets))
                        for group_id, (listing, description, committed) in groups.items())
         result = dict(changed=False, groups=reports, missing=sorted(set(self.params['groups'] or []) - set(reports)))
         if self.params['max_lag'] is not None:
             errors = kafka_groups.lag_errors(sorted(reports.values(), key=lambda r: r['group_id']), self.params['max_lag'])
+            if result['missing']:
+                errors.append(kafka_groups.missing_group_error(result['missing']))
             if errors:
                 raise ModuleFailure('; '.join(errors), **result)
         return result

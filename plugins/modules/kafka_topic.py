@@ -23,7 +23,19 @@ description:
   - Config values are compared the way Kafka means them, so V(604800000) and V("604800000"), or V(true)
     and V("true"), are the same, and a listed value equal to the broker default is no drift.
   - Changes use incremental config updates, so keys that are not listed are never reset by accident.
-  - Internal topics (names starting with C(__), C(_confluent) or C(_schemas)) are never deleted or pruned.
+  - Internal topics are never changed, deleted or pruned; a request that would change one is refused.
+    They are Kafka's own (names starting with C(__), and those the broker marks internal), Confluent's
+    (C(_confluent*), C(_schemas)), and those that frameworks create for themselves, known by the suffix they
+    give them; Kafka Connect's worker storage topics (C(-configs), C(-offsets), C(-status), as in its defaults
+    C(connect-configs), C(connect-offsets), C(connect-status)), MirrorMaker 2's (C(.internal)) and Kafka
+    Streams' (C(-changelog), C(-repartition)). A topic of one's own named like that is protected too.
+    A missing internal topic may be created (Kafka Connect's documentation asks for its topics to be created beforehand).
+  - On a compacted topic (C(cleanup.policy) with C(compact)), changes that would delete records compaction keeps
+    are refused unless O(allow_compaction_change=true); a C(cleanup.policy) without C(compact) or with C(delete) added,
+    and any change or reset of C(retention.ms), C(retention.bytes) or C(delete.retention.ms).
+  - With a broker down, nothing that needs no change fails, and new replicas go to live brokers only. A partition
+    with a replica on the offline broker may shrink (that replica goes first), but grows only once the broker is back;
+    that, a partition without a leader and too few live brokers are refused before any change.
 extends_documentation_fragment:
   - eda.platform.kafka_connection
   - eda.platform.attributes
@@ -101,6 +113,10 @@ options:
     description:
       - Delete the existing topics that match O(prune_pattern) and are not listed.
       - Internal topics are never pruned.
+      - Refused when the task lists no topic to keep (with O(state=present)), as it would delete every matching topic.
+      - Right before the first change, the topics to delete are read again from the broker; the run is refused,
+        nothing changed, unless each is still the topic that was planned (same topic id) and not internal.
+        The deletion names the topic ids, so a topic created again under the same name is never deleted.
     type: bool
     default: false
   prune_pattern:
@@ -108,6 +124,19 @@ options:
       - Python regular expression that must match a whole topic name for O(prune) to delete it,
         for example V(orders\\..*). Required when O(prune=true).
     type: str
+  prune_limit:
+    description:
+      - Most topics one run may prune. When more would go, the whole run is refused and nothing changes
+        (a pattern that matches more than meant is caught before it deletes anything).
+      - Topics listed with O(state=absent) are not counted; each of them is named in the task.
+    type: int
+    default: 10
+  allow_compaction_change:
+    description:
+      - Allow the changes to compacted topics that delete records compaction keeps (see the description).
+      - Applies to every topic of the task.
+    type: bool
+    default: false
   reassignment_timeout:
     description:
       - Seconds to wait for the partition reassignment that changes a replication factor.
@@ -167,6 +196,23 @@ EXAMPLES = r'''
     bootstrap_servers: kafka1:9092
     name: scratch
     state: absent
+
+- name: A compacted topic that becomes a time-limited log, on purpose
+  eda.platform.kafka_topic:
+    bootstrap_servers: kafka1:9092
+    name: customer-snapshots
+    config:
+      cleanup.policy: delete
+      retention.ms: 2592000000
+    allow_compaction_change: true
+
+- name: Retire up to 50 topics of a family in one run
+  eda.platform.kafka_topic:
+    bootstrap_servers: kafka1:9092
+    topics: "{{ app_topics }}"
+    prune: true
+    prune_pattern: 'app\..*'
+    prune_limit: 50
 '''
 
 RETURN = r'''
@@ -241,6 +287,8 @@ def argument_spec():
         config_mode=dict(type='str', default='merge', choices=['merge', 'replace']),
         prune=dict(type='bool', default=False),
         prune_pattern=dict(type='str'),
+        prune_limit=dict(type='int', default=10),
+        allow_compaction_change=dict(type='bool', default=False),
         reassignment_timeout=dict(type='int', default=300),
     )
 
@@ -258,11 +306,18 @@ class TopicManager(object):
         self.client = client
         self.params = client.params
         self.topics = kafka_topics.desired_topics(self.params)
-        refuse(kafka_topics.request_errors(self.topics))
+        errors = kafka_topics.request_errors(self.topics)
+        if self.params['prune']:
+            errors.extend(kafka_topics.prune_errors(self.topics, self.params['prune_limit']))
+        refuse(errors)
 
     def run(self, admin):
         plans = self.plan(admin)
         if not self.client.check_mode:
+            stale = kafka_admin.deletion_errors(admin, plans)
+            if stale:
+                raise ModuleFailure('Nothing changed, the topics to delete changed since they were read: %s; run the task again'
+                                    % '; '.join(stale), errors=stale)
             try:
                 kafka_admin.apply(admin, plans, self.params['request_timeout'] * 1000, self.params['reassignment_timeout'])
             except kafka_admin.ApplyError as exc:
@@ -286,6 +341,8 @@ class TopicManager(object):
                 kafka_admin.add_fallbacks(admin, cluster, kafka_topics.reset_keys(self.topics, cluster))
             prune_pattern = params['prune_pattern'] if params['prune'] else None
             plans = kafka_topics.plan_topics(self.topics, cluster, params['config_mode'], prune_pattern)
+            refuse(kafka_topics.plan_errors(plans, cluster, params['allow_compaction_change'],
+                                            params['prune_limit'] if params['prune'] else None))
             try:
                 refuse(kafka_admin.dry_run(admin, plans, params['request_timeout'] * 1000))
             except kafka_admin.StaleMetadata as exc:

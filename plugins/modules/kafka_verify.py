@@ -23,6 +23,10 @@ description:
     such as Traefik's Kafka entrypoint. Every phase is bounded by O(timeout).
   - C(changed) is V(true) when the run created its temporary topic (see RV(temporary_topic)),
     even though it deletes it again; the messages it writes to an existing O(topic) are no change.
+  - The temporary topic is deleted on every way out of the run once it may exist, failures included
+    (unless O(keep_topic)).
+  - The control node's memory does not grow with O(messages) beyond a few bits per message (about
+    10 MB at the maximum count); neither the producer nor the consumer keeps the messages, their futures or their latencies.
 extends_documentation_fragment:
   - eda.platform.kafka_connection
   - eda.platform.attributes
@@ -31,8 +35,8 @@ attributes:
     support: partial
     details:
       - Connects, reads the cluster metadata, checks that every advertised broker address accepts
-        connections and that O(topic) exists; produces nothing, creates no topic and reports no change,
-        even when the real run would create its temporary topic.
+        connections, that O(topic) exists, that O(message_size) fits and that the consumer group is new;
+        produces nothing, creates no topic and reports no change, even when the real run would create its temporary topic.
   diff_mode:
     support: none
     details:
@@ -62,11 +66,14 @@ options:
       - Defaults to the number of brokers, at most 3.
     type: int
   messages:
-    description: Number of messages to produce.
+    description: Number of messages to produce, from 1 to 10,000,000.
     type: int
     default: 1000
   message_size:
-    description: Size of each message value in bytes (at least 40, the header).
+    description:
+      - Size of each message value in bytes, at least 40 (the header).
+      - At most what the topic accepts, less 100 bytes of record framing; its C(max.message.bytes), or for the
+        temporary topic the smallest C(message.max.bytes) of the brokers. A larger size is refused before anything is sent.
     type: int
     default: 1024
   key_strategy:
@@ -104,10 +111,15 @@ options:
     choices: [group, assign]
     default: group
   group_id:
-    description: Consumer group for O(consume_mode=group). Defaults to C(eda-verify-<run id>).
+    description:
+      - Consumer group for O(consume_mode=group). Defaults to C(eda-verify-<run id>).
+      - It must not exist yet; the run creates it. kafka_verify never joins, or commits offsets for,
+        a group it did not create for the run (an application's group would lose its place).
     type: str
   run_id:
-    description: Run id (32 hexadecimal characters) to tag the messages with. Defaults to a random one.
+    description:
+      - Run id (32 hexadecimal characters) to tag the messages with. Defaults to a random one.
+      - A run id names the temporary topic and the default group, so a given one is refused when they exist already.
     type: str
   timeout:
     description: Seconds each phase (topic creation, producing, consuming) may take.
@@ -177,8 +189,8 @@ group_id:
 temporary_topic:
   description:
     - The topic the run created for itself (without O(topic)), the reason for C(changed).
-    - C(created) tells whether it was created, C(deleted) whether it was deleted again at the end
-      (not with O(keep_topic)).
+    - C(created) tells whether it was created, C(deleted) whether it was deleted again at the end,
+      on success and on failure (not with O(keep_topic)).
   returned: when the run had to create its topic (not in check mode)
   type: dict
   sample: {created: true, deleted: true}

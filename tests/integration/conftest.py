@@ -19,6 +19,7 @@ with warnings.catch_warnings():
     warnings.simplefilter('ignore', DeprecationWarning)
     import kafka.admin  # noqa: F401 pylint: disable=unused-import
 
+from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import ConfigResource
 from kafka.errors import CoordinatorNotAvailableError
 from kafka.protocol.metadata import MetadataRequest
@@ -100,11 +101,12 @@ def run_playbook(path, extra_vars, *options):
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, check=False)
 
 
-def cluster_state(cluster):
+def cluster_state(cluster, brokers=None):
     """Every topic with its replica lists and topic-level config, read with kafka-python
-    directly (not with the modules under test), once every broker reports the same topics."""
+    directly (not with the modules under test), once every broker (or those named, when one
+    is down) reports the same topics."""
     with contextlib.closing(cluster.admin()) as admin:
-        topics = agreed_topics(admin, range(1, cluster.size + 1))
+        topics = agreed_topics(admin, brokers or range(1, cluster.size + 1))
         described = admin.describe_configs([ConfigResource('TOPIC', name) for name in topics], config_filter='all')
     configs = dict((name, dict((key, entry['value']) for key, entry in entries.items()
                                if entry['config_source'] == 'DYNAMIC_TOPIC_CONFIG'))
@@ -127,6 +129,52 @@ def agreed_topics(admin, brokers):
             return views[0]
         time.sleep(0.5)
     raise AssertionError('brokers disagree on the topics after %d reads: %s' % (AGREEMENT_ATTEMPTS, views))
+
+
+def records(cluster, topic):
+    """{partition: [(key, value), ...]}, every record of the topic read back from the start."""
+    consumer = KafkaConsumer(bootstrap_servers=cluster.bootstrap, enable_auto_commit=False, consumer_timeout_ms=2000)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        read = dict((tp.partition, []) for tp in partitions)
+        deadline = time.monotonic() + 60
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            assert time.monotonic() < deadline, 'records of %s not read back within 60s' % topic
+            for tp, batch in consumer.poll(timeout_ms=500).items():
+                read[tp.partition].extend((record.key, record.value) for record in batch)
+        return read
+    finally:
+        consumer.close()
+
+
+def produce(cluster, topic, count, partitions=1, key=None):
+    """count keyed records per partition, acknowledged by all in-sync replicas."""
+    producer = KafkaProducer(bootstrap_servers=cluster.bootstrap, acks='all')
+    try:
+        for partition in range(partitions):
+            for number in range(count):
+                record_key = (key or 'key-%d') % number
+                producer.send(topic, key=record_key.encode(), value=b'value %d of %d' % (number, partition), partition=partition)
+        producer.flush(60)
+    finally:
+        producer.close()
+
+
+def group_offsets(cluster, group):
+    """{(topic, partition): committed offset} of a consumer group."""
+    with contextlib.closing(cluster.admin()) as admin:
+        offsets = admin.list_group_offsets(group)[group]
+    return dict(((tp.topic, tp.partition), meta.offset) for tp, meta in offsets.items())
+
+
+def snapshot(cluster, topics=(), groups=(), brokers=None):
+    """What a refused or harmless run must leave exactly as it was: every topic with its configs
+    and replica lists, every record of the named topics, the committed offsets of the named groups."""
+    return dict(state=cluster_state(cluster, brokers), records=dict((topic, records(cluster, topic)) for topic in topics),
+                offsets=dict((group, group_offsets(cluster, group)) for group in groups))
 
 
 def ensure_offsets_topic(cluster):

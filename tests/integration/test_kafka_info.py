@@ -8,7 +8,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from tests.integration.conftest import cluster_state, connection, ensure_offsets_topic
+from tests.integration.conftest import cluster_state, connection, ensure_offsets_topic, produce
 
 MESSAGES_PER_PARTITION = 10
 
@@ -79,8 +79,10 @@ def test_consumer_group_lag(module, single, lagging_group, prefix):
     assert member['client_id'] == '%s-client' % prefix
     assert member['assignment'] == ['%s-0' % topic, '%s-1' % topic, '%s-2' % topic]
     rows = [(r['partition'], r['committed_offset'], r['log_end_offset'], r['lag'], r['member_id']) for r in report['partitions']]
-    assert rows == [(0, 5, 10, 5, member['member_id']), (1, None, 10, None, member['member_id']), (2, None, 10, None, member['member_id'])]
-    assert report['topic_lag'] == {topic: 5} and report['total_lag'] == 5
+    # Partitions 1 and 2 were never committed: the whole log is lag.
+    assert rows == [(0, 5, 10, 5, member['member_id']), (1, None, 10, 10, member['member_id']), (2, None, 10, 10, member['member_id'])]
+    assert report['uncommitted_partitions'] == ['%s-1' % topic, '%s-2' % topic]
+    assert report['topic_lag'] == {topic: 25} and report['total_lag'] == 25
 
     by_pattern = module('kafka_consumer_group_info', dict(connection(single), pattern='%s-.*' % prefix))
     assert sorted(by_pattern['groups']) == [group]
@@ -88,8 +90,38 @@ def test_consumer_group_lag(module, single, lagging_group, prefix):
 
 def test_consumer_group_max_lag(module, single, lagging_group):
     topic, group = lagging_group
-    within = module('kafka_consumer_group_info', dict(connection(single), groups=[group], max_lag=5))
-    assert within['rc'] == 0 and within['groups'][group]['total_lag'] == 5
-    over = module('kafka_consumer_group_info', dict(connection(single), groups=[group], max_lag=4))
-    assert over['rc'] != 0 and over['msg'] == 'group %s lags 5 messages, more than max_lag 4' % group
-    assert over['groups'][group]['total_lag'] == 5, 'the report comes with the failure'
+    within = module('kafka_consumer_group_info', dict(connection(single), groups=[group], max_lag=25))
+    assert within['rc'] == 0 and within['groups'][group]['total_lag'] == 25
+    over = module('kafka_consumer_group_info', dict(connection(single), groups=[group], max_lag=24))
+    assert over['rc'] != 0 and over['msg'] == ('group %s lags 25 messages, more than max_lag 24 (counting the whole log of the '
+                                               'partitions it never committed: %s-1, %s-2)' % (group, topic, topic))
+    assert over['groups'][group]['total_lag'] == 25, 'the report comes with the failure'
+
+
+def test_a_group_that_never_committed_lags_by_the_whole_log(module, single, prefix):
+    topic, group = '%s.idle' % prefix, '%s-idle' % prefix
+    with contextlib.closing(single.admin()) as admin:
+        admin.create_topics({topic: dict(num_partitions=2, replication_factor=1)}, wait_for_metadata=True)
+    produce(single, topic, 7, partitions=2)
+    consumer = KafkaConsumer(topic, bootstrap_servers=single.bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        for attempt in range(30):
+            consumer.poll(timeout_ms=1000, max_records=1)
+            if len(consumer.assignment()) == 2:
+                break
+        result = module('kafka_consumer_group_info', dict(connection(single), groups=[group], max_lag=0))
+    finally:
+        consumer.close()
+    assert result['rc'] != 0 and result['msg'].startswith('group %s lags 14 messages, more than max_lag 0' % group)
+    assert result['groups'][group]['uncommitted_partitions'] == ['%s-0' % topic, '%s-1' % topic]
+
+
+def test_a_named_group_that_does_not_exist_fails_max_lag(module, single, lagging_group, prefix):
+    topic, group = lagging_group
+    missing = '%s-typo' % prefix
+    result = module('kafka_consumer_group_info', dict(connection(single), groups=[group, missing], max_lag=1000))
+    assert result['rc'] != 0 and result['missing'] == [missing]
+    assert result['msg'] == ('max_lag cannot be checked for consumer groups that do not exist: %s; check the group ids '
+                             '(a group exists once a consumer joined it or offsets were committed for it)' % missing)
+    described = module('kafka_consumer_group_info', dict(connection(single), groups=[missing]))
+    assert described['rc'] == 0 and described['missing'] == [missing], 'without max_lag it is only reported'

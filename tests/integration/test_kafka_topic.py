@@ -11,7 +11,8 @@ import uuid
 
 import pytest
 
-from tests.integration.conftest import cluster_state, connection, ensure_offsets_topic
+from ansible_collections.eda.platform.plugins.module_utils import kafka_admin, kafka_topics
+from tests.integration.conftest import cluster_state, connection, ensure_offsets_topic, produce, records, snapshot
 
 
 def topics_by_name(result):
@@ -153,6 +154,8 @@ class TestRefused:
         ('value refused by the broker on update', [dict(name='{p}.base', config={'compression.type': 'brotli'})], 'compression.type'),
         ('null value', [dict(name='{p}.cfg', config={'retention.ms': None})], 'a value must be a string, number'),
         ('delete internal topic', [dict(name='__consumer_offsets', state='absent')], 'internal to Kafka and is never deleted'),
+        ('delete Connect topic', [dict(name='{p}-offsets', state='absent')], 'internal to Kafka Connect (its name ends in -offsets) and is never deleted'),
+        ('delete Streams topic', [dict(name='{p}-store-changelog', state='absent')], 'internal to Kafka Streams'),
     ]
 
     @pytest.mark.parametrize('check', [False, True], ids=['apply', 'check'])
@@ -185,3 +188,107 @@ class TestRefused:
         result = module('kafka_topic', dict(connection(single), **args))
         assert result['rc'] != 0 and message in result['msg']
         assert cluster_state(single) == before
+
+
+def refused_twice(module, args, message):
+    """The request fails the same in check mode and for real, with one clear message."""
+    for check in (True, False):
+        result = module('kafka_topic', args, check=check)
+        assert result['rc'] != 0 and result.get('failed'), result
+        assert result['msg'].startswith('Nothing changed') and message in result['msg'], result['msg']
+
+
+class TestNothingLost:
+    """Requests that would delete or damage data are refused before any change: topics, configs,
+    replica lists and every record read back are the same afterwards."""
+
+    def test_a_prune_that_lists_no_topic_is_refused(self, module, single, prefix):
+        names = ['%s.app%d' % (prefix, n) for n in range(2)]
+        converge(module, single, dict(connection(single), topics=[dict(name=name) for name in names]))
+        for name in names:
+            produce(single, name, 5)
+        before = snapshot(single, names)
+        pattern = r'%s\..*' % prefix
+        for topics in ([], [dict(name=names[0], state='absent')]):
+            refused_twice(module, dict(connection(single), topics=topics, prune=True, prune_pattern=pattern),
+                          'prune needs the topics to keep, and the task lists none (state present)')
+        assert snapshot(single, names) == before
+
+    def test_more_topics_to_prune_than_the_limit_refuse_the_whole_run(self, module, single, prefix):
+        keep, old = '%s.keep' % prefix, ['%s.old%d' % (prefix, n) for n in range(3)]
+        converge(module, single, dict(connection(single), topics=[dict(name=name) for name in [keep] + old]))
+        for name in old:
+            produce(single, name, 5)
+        before = snapshot(single, old)
+        # A valid change rides along: it must not be applied either.
+        args = dict(connection(single), topics=[dict(name=keep, partitions=2)], prune=True, prune_pattern=r'%s\..*' % prefix, prune_limit=2)
+        refused_twice(module, args, 'prune would delete 3 topics, more than prune_limit 2: %s' % ', '.join(old))
+        assert snapshot(single, old) == before
+        result = converge(module, single, dict(args, prune_limit=3))
+        assert [t['action'] for t in result['topics']] == ['update', 'prune', 'prune', 'prune']
+        assert not set(old) & set(cluster_state(single))
+
+    def test_prune_spares_the_topics_of_connect_mirrormaker_and_streams(self, module, single, prefix):
+        framework = [name % prefix for name in ('%s-configs', '%s-offsets', '%s-status', '%s-totals-changelog',
+                                                '%s-agg-repartition', '%s.east.checkpoints.internal')]
+        keep, plain = '%s-keep' % prefix, '%s-plain' % prefix
+        converge(module, single, dict(connection(single), topics=[dict(name=name) for name in framework + [keep, plain]]))
+        for name in framework:
+            produce(single, name, 3)
+        before = dict((name, records(single, name)) for name in framework)
+        result = converge(module, single, dict(connection(single), topics=[dict(name=keep)], prune=True, prune_pattern='%s.*' % prefix))
+        assert [(t['name'], t['action']) for t in result['topics']] == [(keep, 'none'), (plain, 'prune')]
+        assert dict((name, records(single, name)) for name in framework) == before
+
+    def test_internal_topics_are_never_changed(self, module, single):
+        ensure_offsets_topic(single)
+        before = snapshot(single)
+        partitions = len(before['state']['__consumer_offsets']['partitions'])
+        for args in (dict(name='__consumer_offsets', config_mode='replace'),
+                     dict(name='__consumer_offsets', partitions=partitions + 1),
+                     dict(name='__consumer_offsets', config={'retention.ms': 1000})):
+            refused_twice(module, dict(connection(single), **args), 'topic __consumer_offsets is internal to Kafka and is never changed (asked: ')
+        assert snapshot(single) == before
+        # Listed as it is, it is no change.
+        result = module('kafka_topic', dict(connection(single), name='__consumer_offsets', partitions=partitions))
+        assert result['rc'] == 0 and result['changed'] is False
+
+    def test_compaction_is_kept_unless_the_task_allows_its_loss(self, module, single, prefix):
+        table = '%s.table' % prefix
+        converge(module, single, dict(connection(single), name=table, config={'cleanup.policy': 'compact', 'retention.ms': 3600000}))
+        produce(single, table, 6, key='key-%d')
+        produce(single, table, 6, key='key-%d')  # every key twice: compaction would keep the second
+        before = snapshot(single, [table])
+        for args, risky in ((dict(config={'cleanup.policy': 'delete'}), 'cleanup.policy compact -> delete'),
+                            (dict(config={'cleanup.policy': ['compact', 'delete']}), 'cleanup.policy compact -> compact,delete'),
+                            (dict(config={'retention.ms': 1000}), 'retention.ms 3600000 -> 1000'),
+                            (dict(config_mode='replace', config={}), 'cleanup.policy compact -> broker default delete')):
+            refused_twice(module, dict(connection(single), name=table, **args),
+                          'topic %s is compacted (cleanup.policy compact) and %s' % (table, risky))
+        assert snapshot(single, [table]) == before
+        # Changes that keep what compaction keeps go through.
+        converge(module, single, dict(connection(single), name=table, config={'segment.ms': 7200000}))
+        result = converge(module, single, dict(connection(single), name=table, config={'cleanup.policy': 'delete'}, allow_compaction_change=True))
+        assert result['topics'][0]['changes'] == ['config cleanup.policy: compact -> delete']
+        assert records(single, table) == before['records'][table]
+
+
+def test_a_deletion_spares_a_topic_created_again_since_it_was_read(single, prefix):
+    """The check before the first change and the deletion by topic id, on a real broker: a plan
+    made before its topic was deleted and created again under the same name deletes nothing."""
+    keep, reborn = '%s.keep' % prefix, '%s.reborn' % prefix
+    topics = kafka_topics.desired_topics(dict(topics=[dict(name=keep)], state='present'))
+    with contextlib.closing(single.admin()) as admin:
+        admin.create_topics({keep: dict(num_partitions=1, replication_factor=1), reborn: dict(num_partitions=1, replication_factor=1)},
+                            wait_for_metadata=True)
+        plans = kafka_topics.plan_topics(topics, kafka_admin.read_cluster(admin, topics), prune_pattern=r'%s\..*' % prefix)
+        assert [(p.name, p.action) for p in plans] == [(keep, 'none'), (reborn, 'prune')]
+        admin.delete_topics([reborn])
+        kafka_admin.wait_for_deletion(admin, {reborn: plans[1].topic_id}, 30, [])
+        admin.create_topics({reborn: dict(num_partitions=1, replication_factor=1)}, wait_for_metadata=True)
+        produce(single, reborn, 5)
+        assert kafka_admin.deletion_errors(admin, plans) == ['topic %s was deleted and created again since it was read' % reborn]
+        with pytest.raises(kafka_admin.ApplyError) as failure:
+            kafka_admin.apply(admin, plans, 30000, 60)
+        assert 'delete topics failed: topic %s' % reborn in str(failure.value)
+    assert len(records(single, reborn)[0]) == 5

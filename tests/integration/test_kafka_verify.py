@@ -11,14 +11,15 @@ import pytest
 import yaml
 from kafka import KafkaProducer, TopicPartition
 from kafka import KafkaConsumer
-from kafka.admin import NewTopic
+from kafka.admin import AlterConfigOp, ConfigResource, NewTopic
+from kafka.structs import OffsetAndMetadata
 
 from ansible_collections.eda.platform.plugins.module_utils import kafka_verify_checks as checks
 from ansible_collections.eda.platform.plugins.modules import kafka_verify
 from tests import versions
 from tests.containers import docker, free_port, single_broker_options
 from tests.integration import kafka_cluster
-from tests.integration.conftest import connection
+from tests.integration.conftest import connection, produce, snapshot
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -217,6 +218,7 @@ def test_a_broker_clients_cannot_reach_is_reported(misadvertised_broker, module)
     (dict(acks="1"), "the idempotent producer needs acks=all"),
     (dict(message_size=10), "message_size must be at least 40"),
     (dict(messages=0), "messages must be at least 1"),
+    (dict(messages=10 ** 7 + 1), "messages must be at most 10000000"),
     (dict(run_id="xyz"), "run_id must be 32 hexadecimal characters"),
     (dict(compression="zstd"), "compression zstd needs its Python library"),
 ])
@@ -228,7 +230,74 @@ def test_bad_input_is_refused_before_touching_the_cluster(single, module, args, 
 
 
 def test_thresholds_fail_the_task_with_the_figures(single, module):
+    before = topics_of(single)
     slow = module("kafka_verify", dict(connection(single), messages=200, min_throughput=10 ** 9))
     assert slow["rc"] != 0 and "below min_throughput" in slow["msg"] and slow["ok"]
     late = module("kafka_verify", dict(connection(single), messages=200, max_p99_latency_ms=0.001))
     assert late["rc"] != 0 and "above max_p99_latency_ms" in late["msg"]
+    assert slow["temporary_topic"] == late["temporary_topic"] == dict(created=True, deleted=True)
+    assert topics_of(single) == before
+
+
+@pytest.fixture
+def busy_topic(single, prefix):
+    """A topic with records and an application's consumer group that committed offsets on it."""
+    topic, group = prefix + "-orders", prefix + "-billing"
+    with contextlib.closing(single.admin()) as admin:
+        admin.create_topics({topic: dict(num_partitions=2, replication_factor=1)}, wait_for_metadata=True)
+        produce(single, topic, 10, partitions=2)
+        admin.alter_group_offsets(group, {TopicPartition(topic, 0): OffsetAndMetadata(4, "", -1),
+                                          TopicPartition(topic, 1): OffsetAndMetadata(7, "", -1)})
+    return topic, group
+
+
+@pytest.mark.parametrize("check", [True, False], ids=["check", "apply"])
+def test_an_existing_consumer_group_is_never_joined_nor_committed(single, module, busy_topic, check):
+    topic, group = busy_topic
+    before = snapshot(single, [topic], [group])
+    result = module("kafka_verify", dict(connection(single), topic=topic, group_id=group, messages=100), check=check)
+    assert result["rc"] != 0
+    assert result["msg"].startswith("consumer group %s already exists: kafka_verify joins and commits only a group it creates" % group)
+    assert snapshot(single, [topic], [group]) == before, "no record written, no offset moved"
+
+
+def test_a_message_larger_than_the_topic_accepts_is_refused(single, module, prefix):
+    topic = prefix + "-small"
+    with contextlib.closing(single.admin()) as admin:
+        admin.create_topics({topic: dict(num_partitions=1, replication_factor=1, configs={"max.message.bytes": "4096"})},
+                            wait_for_metadata=True)
+    before = snapshot(single, [topic])
+    for args in (dict(topic=topic, message_size=3997, consume_mode="assign"), dict(message_size=2 * 1024 * 1024)):
+        result = module("kafka_verify", dict(connection(single), messages=10, **args))
+        assert result["rc"] != 0 and result["msg"].startswith("message_size %d is more than " % args["message_size"]), result["msg"]
+        assert "temporary_topic" not in result
+    assert snapshot(single, [topic]) == before
+    # The largest size allowed is one the broker takes.
+    fits = module("kafka_verify", dict(connection(single), topic=topic, message_size=3996, messages=50, consume_mode="assign"))
+    assert fits["rc"] == 0 and fits["messages"]["consumed"] == 50, fits.get("msg")
+
+
+def test_a_run_that_fails_after_creating_its_topic_deletes_it(single, module):
+    """The brokers start refusing the run's records right after its topic appears."""
+    run_id = uuid.uuid4().hex
+    topic = "eda-verify-%s" % run_id
+    before = topics_of(single)
+
+    def refuse_records_once_created():
+        with contextlib.closing(single.admin()) as admin:
+            deadline = time.monotonic() + 60
+            while topic not in admin.list_topics() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            admin.alter_configs([ConfigResource("TOPIC", topic, {"max.message.bytes": (AlterConfigOp.SET, "200")})], incremental=True)
+
+    watcher = threading.Thread(target=refuse_records_once_created, daemon=True)
+    watcher.start()
+    result = module("kafka_verify", dict(connection(single), run_id=run_id, messages=50000, consume_mode="assign", timeout=30))
+    watcher.join(60)
+    assert result["rc"] != 0 and result["ok"] is False, result.get("msg")
+    assert result["messages"]["unacknowledged"] > 0 and "first_produce_error" in result
+    assert result["temporary_topic"] == dict(created=True, deleted=True)
+    deadline = time.monotonic() + 10
+    while topics_of(single) != before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert topics_of(single) == before, "the failed run's topic must be deleted"

@@ -36,8 +36,10 @@ def cluster(**overrides):
         }},
         schema=dict(SCHEMA),
         defaults=dict(partitions=1, replication_factor=1),
+        offline={},
     )
     base.update(overrides)
+    base.setdefault('ids', dict((name, 'id-%s' % name) for name in base['topics']))
     return base
 
 
@@ -161,7 +163,7 @@ class TestClusterErrors:
                           'topic new: replication factor 5 needs 5 brokers, the cluster has 3']
 
     def test_broker_default_replication_above_broker_count(self):
-        state = cluster(defaults=dict(partitions=1, replication_factor=3), brokers=[1])
+        state = cluster(defaults=dict(partitions=1, replication_factor=3), brokers=[1], topics={'orders': {0: [1]}})
         assert kt.cluster_errors([topic('new')], state) == ['topic new: replication factor 3 needs 3 brokers, the cluster has 1']
 
     def test_unknown_key_with_suggestion(self):
@@ -272,8 +274,10 @@ class TestPlaceReplicas:
         assert kt.place_replicas([1, 2, 3], [1, 2, 3], 2, topic_load, cluster_load) == [1, 2]
         assert topic_load[3] == 3 and cluster_load[3] == 3
 
-    def test_ignores_replicas_on_unknown_brokers(self):
-        assert kt.place_replicas([7, 1], [1, 2], 2, {1: 0, 2: 0}, {1: 0, 2: 0}) == [1, 2]
+    def test_drops_replicas_on_offline_brokers_first_when_shrinking(self):
+        topic_load, cluster_load = {1: 1, 2: 1}, {1: 1, 2: 1}
+        assert kt.place_replicas([7, 1, 2], [1, 2], 2, topic_load, cluster_load) == [1, 2]
+        assert kt.place_replicas([1, 7, 2], [1, 2], 1, topic_load, cluster_load) == [1]
 
     @pytest.mark.parametrize('replication', [1, 2])
     def test_decrease_keeps_each_topic_balanced_whatever_the_cluster_load(self, replication):
@@ -374,3 +378,201 @@ def test_topic_report():
                                                   under_replicated=True, offline=False)
     assert report['config'] == {'retention.ms': '1'}
     assert report['internal'] is False
+
+
+class TestInternalTopics:
+    @pytest.mark.parametrize('name, owner', [
+        ('__consumer_offsets', 'internal to Kafka'),
+        ('__transaction_state', 'internal to Kafka'),
+        ('_confluent-metrics', 'internal to Confluent Platform (its name starts with _confluent)'),
+        ('_schemas', 'internal to Schema Registry (its name starts with _schemas)'),
+        ('connect-configs', 'internal to Kafka Connect (its name ends in -configs)'),
+        ('connect-cluster-offsets', 'internal to Kafka Connect (its name ends in -offsets)'),
+        ('connect-status', 'internal to Kafka Connect (its name ends in -status)'),
+        ('mm2-offsets.east.internal', 'internal to MirrorMaker 2 (its name ends in .internal)'),
+        ('east.checkpoints.internal', 'internal to MirrorMaker 2 (its name ends in .internal)'),
+        ('billing-totals-store-changelog', 'internal to Kafka Streams (its name ends in -changelog)'),
+        ('billing-KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition', 'internal to Kafka Streams (its name ends in -repartition)'),
+    ])
+    def test_owners(self, name, owner):
+        assert kt.internal_owner(name) == owner
+
+    @pytest.mark.parametrize('name', ['orders', 'status', 'offsets.events', 'app.changelog', '_app', 'connect_offsets'])
+    def test_application_topics(self, name):
+        assert kt.internal_owner(name) is None
+
+    def test_kafka_topic_info_hides_only_kafkas_own(self):
+        assert kt.is_internal('__consumer_offsets') and not kt.is_internal('connect-offsets')
+
+    def test_deleting_a_framework_topic_is_refused(self):
+        assert kt.request_errors([topic('connect-offsets', state='absent')]) == [
+            'topic connect-offsets is internal to Kafka Connect (its name ends in -offsets) and is never deleted']
+
+    @pytest.mark.parametrize('request_, mode, asked', [
+        (topic('__consumer_offsets'), 'replace', 'config cleanup.policy: compact -> broker default delete'),
+        (topic('__consumer_offsets', partitions=6), 'merge', 'partitions: 1 -> 6'),
+        (topic('__consumer_offsets', replication_factor=2), 'merge', 'replication_factor: 1 -> 2 (1 partitions reassigned)'),
+        (topic('__consumer_offsets', config={'retention.ms': 1}), 'merge', 'config retention.ms: 604800000 -> 1'),
+    ], ids=['replace-resets-its-config', 'more-partitions', 'replication', 'config'])
+    def test_any_change_to_an_internal_topic_is_refused(self, request_, mode, asked):
+        state = internal_cluster()
+        plans = kt.plan_topics([request_], state, config_mode=mode)
+        assert kt.plan_errors(plans, state) == ['topic __consumer_offsets is internal to Kafka and is never changed (asked: %s)' % asked]
+
+    def test_an_internal_topic_listed_as_it_is_is_fine(self):
+        state = internal_cluster()
+        plans = kt.plan_topics([topic('__consumer_offsets', partitions=1, config={'cleanup.policy': 'compact'})], state)
+        assert plans[0].action == 'none' and kt.plan_errors(plans, state) == []
+
+    def test_a_framework_topic_is_never_changed(self):
+        state = cluster(topics={'connect-configs': {0: [1]}}, configs={})
+        plans = kt.plan_topics([topic('connect-configs', partitions=3)], state)
+        assert kt.plan_errors(plans, state) == [
+            'topic connect-configs is internal to Kafka Connect (its name ends in -configs) and is never changed (asked: partitions: 1 -> 3)']
+
+    def test_a_missing_framework_topic_may_be_created(self):
+        plans = kt.plan_topics([topic('connect-offsets', partitions=25, config={'cleanup.policy': 'compact'})], cluster())
+        assert plans[0].action == 'create' and kt.plan_errors(plans, cluster()) == []
+
+
+def internal_cluster():
+    configs = {'cleanup.policy': entry('compact', source='DYNAMIC_TOPIC_CONFIG', type_='LIST', default='delete'),
+               'retention.ms': entry('604800000', type_='LONG')}
+    return cluster(topics={'__consumer_offsets': {0: [1]}}, configs={'__consumer_offsets': configs})
+
+
+def compacted(policy='compact', **extra):
+    configs = {'cleanup.policy': entry(policy, source='DYNAMIC_TOPIC_CONFIG', type_='LIST', default='delete'),
+               'retention.ms': entry('604800000', type_='LONG'),
+               'retention.bytes': entry('1000', source='DYNAMIC_TOPIC_CONFIG', type_='LONG', default='-1'),
+               'delete.retention.ms': entry('86400000', type_='LONG'),
+               'segment.ms': entry('1000', source='DYNAMIC_TOPIC_CONFIG', type_='LONG', default='604800000')}
+    configs.update(extra)
+    return cluster(topics={'table': {0: [1]}}, configs={'table': configs},
+                   schema=dict(SCHEMA, **{'retention.bytes': 'LONG', 'delete.retention.ms': 'LONG', 'segment.ms': 'LONG'}))
+
+
+class TestCompactedTopics:
+    @pytest.mark.parametrize('policy, config, mode, risky', [
+        ('compact', {'cleanup.policy': 'delete'}, 'merge', 'cleanup.policy compact -> delete'),
+        ('compact,delete', {'cleanup.policy': 'delete'}, 'merge', 'cleanup.policy compact,delete -> delete'),
+        ('compact', {'cleanup.policy': 'compact,delete'}, 'merge', 'cleanup.policy compact -> compact,delete'),
+        ('compact', {'retention.ms': 1000}, 'merge', 'retention.ms 604800000 -> 1000'),
+        ('compact', {'delete.retention.ms': 1}, 'merge', 'delete.retention.ms 86400000 -> 1'),
+        ('compact', {'cleanup.policy': 'compact', 'segment.ms': 1000}, 'replace',
+         'cleanup.policy compact -> broker default delete'),
+    ], ids=['compact-to-delete', 'both-to-delete', 'delete-added', 'retention', 'tombstone-retention', 'replace-resets-the-policy'])
+    def test_refused_unless_allowed(self, policy, config, mode, risky):
+        state = compacted(policy)
+        request = topic('table', config=config)
+        if mode == 'replace':
+            # The policy override reset, and retention.bytes with it.
+            risky += ', retention.bytes 1000 -> broker default -1'
+            request = topic('table', config={'segment.ms': 1000})
+        plans = kt.plan_topics([request], state, config_mode=mode)
+        assert kt.plan_errors(plans, state) == [
+            'topic table is compacted (cleanup.policy %s) and %s would delete records that compaction keeps; '
+            'set allow_compaction_change: true if that is intended' % (policy, risky)]
+        assert kt.plan_errors(plans, state, allow_compaction_change=True) == []
+
+    @pytest.mark.parametrize('config', [{'cleanup.policy': 'compact'}, {'segment.ms': 5000}, {'min.insync.replicas': 2}])
+    def test_changes_that_keep_the_records_are_fine(self, config):
+        state = compacted()
+        assert kt.plan_errors(kt.plan_topics([topic('table', config=config)], state), state) == []
+
+    def test_compact_and_delete_may_drop_delete(self):
+        state = compacted('compact,delete')
+        assert kt.plan_errors(kt.plan_topics([topic('table', config={'cleanup.policy': 'compact'})], state), state) == []
+
+    def test_a_reset_without_a_known_default_counts_as_a_change(self):
+        state = compacted()
+        state['configs']['table']['cleanup.policy']['default'] = None
+        plans = kt.plan_topics([topic('table', config={'retention.bytes': 1000, 'segment.ms': 1000})], state, config_mode='replace')
+        assert 'cleanup.policy compact -> broker default would' in kt.plan_errors(plans, state)[0]
+
+    def test_topics_that_are_not_compacted_are_not_concerned(self):
+        plans = kt.plan_topics([topic('orders', config={'cleanup.policy': 'delete', 'retention.ms': 1})], cluster())
+        assert plans[0].action == 'update' and kt.plan_errors(plans, cluster()) == []
+
+
+class TestPruneSafety:
+    def test_a_prune_that_lists_nothing_to_keep_is_refused(self):
+        for topics in ([], [topic('app.old', state='absent')]):
+            assert kt.prune_errors(topics, 10) == [
+                'prune needs the topics to keep, and the task lists none (state present): every topic matching '
+                'prune_pattern would be deleted; list the topics to keep in topics']
+        assert kt.prune_errors([topic('app.a')], 10) == []
+        assert kt.prune_errors([topic('app.a')], 0) == ['prune_limit must be at least 1, got 0']
+
+    def test_framework_topics_are_never_pruned(self):
+        names = ['app.a', 'app.b', 'app-configs', 'app-offsets', 'app-status', 'app.x.internal', 'app-store-changelog', 'app-agg-repartition']
+        state = cluster(topics=dict((name, {0: [1]}) for name in names))
+        assert kt.prune_candidates([topic('app.a')], state, 'app.*') == ['app.b']
+
+    def test_more_pruned_topics_than_the_limit_refuse_the_run(self):
+        state = cluster(topics=dict(('app.%d' % n, {0: [1]}) for n in range(4)))
+        plans = kt.plan_topics([topic('app.0'), topic('app.1', state='absent')], state, prune_pattern=r'app\..*')
+        assert [p.action for p in plans] == ['none', 'delete', 'prune', 'prune']
+        assert kt.plan_errors(plans, state, prune_limit=2) == []
+        assert kt.plan_errors(plans, state, prune_limit=1) == [
+            'prune would delete 2 topics, more than prune_limit 1: app.2, app.3; check prune_pattern and the listed topics, or raise prune_limit']
+
+    def test_deletions_name_the_topic_id_read_when_planning(self):
+        plans = kt.plan_topics([topic('app.a'), topic('orders', state='absent')], cluster(), prune_pattern=r'app\..*')
+        assert [(p.name, p.action, p.topic_id) for p in plans] == [
+            ('app.a', 'create', None), ('orders', 'delete', 'id-orders'), ('app.old', 'prune', 'id-app.old')]
+
+
+def degraded(**overrides):
+    """Broker 3 of three is down: live brokers 1 and 2, replicas on 3 stay in the metadata."""
+    base = dict(brokers=[1, 2], configs={}, topics={
+        'full': {0: [1, 2, 3], 1: [2, 3, 1]},
+        'pair': {0: [1, 3], 1: [3, 2]},
+        'lonely': {0: [3], 1: [1]},
+        'live': {0: [1, 2], 1: [2, 1]},
+    }, offline={'lonely': [0]})
+    base.update(overrides)
+    return cluster(**base)
+
+
+class TestBrokerDown:
+    def test_the_replication_factor_a_topic_has_is_no_change(self):
+        state = degraded()
+        request = [topic('full', replication_factor=3), topic('pair', replication_factor=2), topic('lonely', replication_factor=1)]
+        assert kt.cluster_errors(request, state) == []
+        assert [p.action for p in kt.plan_topics(request, state)] == ['none', 'none', 'none']
+
+    def test_new_replicas_go_to_live_brokers_only(self):
+        state = degraded(topics={'single': {0: [1], 1: [2], 2: [1]}, 'other': {0: [3]}}, offline={'other': [0]})
+        assert kt.cluster_errors([topic('single', replication_factor=2)], state) == []
+        plan = plan_one(topic('single', replication_factor=2), state)
+        assert plan.reassignments == {0: [1, 2], 1: [2, 1], 2: [1, 2]}
+
+    def test_growth_of_a_partition_with_an_offline_replica_waits_for_its_broker(self):
+        # Kafka 3.9 would not finish the reassignment while broker 3 is down.
+        errors = kt.cluster_errors([topic('pair', replication_factor=3)], degraded(brokers=[1, 2, 4]))
+        assert errors == ['topic pair: partitions 0, 1 have a replica on offline broker 3, and a reassignment that adds '
+                          'replicas to them would not finish before it is back; start it again first']
+
+    def test_shrinking_drops_the_offline_replicas(self):
+        state = degraded()
+        plan = plan_one(topic('full', replication_factor=2), state)
+        assert plan.reassignments == {0: [1, 2], 1: [2, 1]}
+        plan = plan_one(topic('pair', replication_factor=1), state)
+        assert plan.reassignments == {0: [1], 1: [2]}
+
+    def test_too_few_live_brokers_is_refused_clearly(self):
+        errors = kt.cluster_errors([topic('live', replication_factor=3)], degraded())
+        assert errors == ['topic live: replication factor 3 needs 3 brokers, the cluster has 2 live (offline: 3); '
+                          'start the offline brokers again or ask for fewer replicas']
+        assert kt.cluster_errors([topic('new', replication_factor=3)], degraded()) == [errors[0].replace('topic live', 'topic new')]
+
+    def test_a_partition_without_leader_cannot_change(self):
+        errors = kt.cluster_errors([topic('lonely', replication_factor=2)], degraded())
+        assert errors == ['topic lonely: partitions 0 have no leader (every in-sync replica is on an offline broker); '
+                          'the replication factor can change once they are online again']
+
+    def test_balancing_never_moves_a_replica_to_an_offline_broker(self):
+        parts = dict((p, [p % 2 + 1, 3, (p + 1) % 2 + 1]) for p in range(6))
+        plan = plan_one(topic('t', replication_factor=2), degraded(topics={'t': parts}, offline={}))
+        assert all(3 not in replicas and replicas[0] == parts[p][0] for p, replicas in plan.reassignments.items())
