@@ -19,14 +19,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests import versions  # noqa: E402
-from tests.containers import docker, single_broker_options  # noqa: E402
+from tests.containers import docker, remove_benchmark_broker, start_benchmark_broker  # noqa: E402
 
 NETWORK, SUBNET, ADDRESS = "edabench-verify", "172.30.99.0/24", "172.30.99.10"
 IMAGE = versions.KAFKA_IMAGE
@@ -34,23 +33,6 @@ BROKER = "edabench-verify-broker"
 
 # The ansible CLI of the interpreter running the benchmark (the tool venv), else the one on PATH.
 ANSIBLE = shutil.which("ansible", path=os.path.dirname(sys.executable)) or "ansible"
-
-
-def start_broker():
-    docker("network", "create", "--subnet", SUBNET, NETWORK)
-    docker("run", "-d", "--name", BROKER, "--network", NETWORK, "--ip", ADDRESS, *single_broker_options(f"{ADDRESS}:9092", heap="-Xmx1g"), IMAGE)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        probe = docker("exec", BROKER, "/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", f"{ADDRESS}:9092", check=False)
-        if probe.returncode == 0:
-            return
-        time.sleep(2)
-    raise SystemExit("the benchmark broker did not start:\n" + docker("logs", "--tail", "30", BROKER, check=False).stdout)
-
-
-def remove_broker():
-    docker("rm", "-f", "-v", BROKER, check=False)
-    docker("network", "rm", NETWORK, check=False)
 
 
 def java_producer_rate(messages, size):
@@ -85,8 +67,8 @@ def main():
     parser.add_argument("--messages", type=int, default=100000)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 16384])
     arguments = parser.parse_args()
-    remove_broker()
-    start_broker()
+    remove_benchmark_broker(NETWORK)
+    start_benchmark_broker(NETWORK, SUBNET, ADDRESS, IMAGE)
     try:
         print(f"{'record size':>12} {'perf-test msg/s':>16} {'kafka_verify msg/s':>19} {'ratio':>6}  kafka_verify latency ms (p50/p99)")
         for size in arguments.sizes:
@@ -95,7 +77,7 @@ def main():
             verify, latency = kafka_verify_rate(messages, size)
             print(f"{size:>12} {java:>16.0f} {verify:>19.0f} {verify / java:>6.2f}  {latency['p50']}/{latency['p99']}", flush=True)
     finally:
-        remove_broker()
+        remove_benchmark_broker(NETWORK)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ the lab runs on the machine's python3.
 
 import socket
 import subprocess
+import time
 
 # Heap of a test broker: several run at once on a two-core machine.
 BROKER_HEAP = "-Xmx320m -Xms128m"
@@ -71,3 +72,25 @@ def environment_options(environment):
 def single_broker_options(advertised, heap=BROKER_HEAP, internal=False):
     """`docker run -e` options of single_broker_environment()."""
     return environment_options(single_broker_environment(advertised, heap, internal))
+
+
+def start_benchmark_broker(name, subnet, address, image, heap="-Xmx1g"):
+    """A one-node broker for a benchmark: container NAME-broker with a fixed address on network
+    NAME (subnet), which the host reaches directly, with no port proxy in between to measure.
+    Returns its bootstrap address once the broker answers; SystemExit with its log if it does not."""
+    bootstrap = f"{address}:{BROKER_PORT}"
+    docker("network", "create", "--subnet", subnet, name)
+    docker("run", "-d", "--name", f"{name}-broker", "--network", name, "--ip", address, *single_broker_options(bootstrap, heap=heap), image)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        probe = docker("exec", f"{name}-broker", "/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", bootstrap, check=False)
+        if probe.returncode == 0:
+            return bootstrap
+        time.sleep(2)
+    raise SystemExit("the benchmark broker did not start:\n" + docker("logs", "--tail", "30", f"{name}-broker", check=False).stdout)
+
+
+def remove_benchmark_broker(name):
+    """Remove what start_benchmark_broker(name, ...) made, if anything."""
+    docker("rm", "-f", "-v", f"{name}-broker", check=False)
+    docker("network", "rm", name, check=False)

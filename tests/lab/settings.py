@@ -29,8 +29,9 @@ JMX_EXPORTER_VERSION = versions.JMX_EXPORTER_VERSION
 TRAEFIK_VERSION = versions.TRAEFIK_VERSION
 PROMETHEUS_TAG = versions.PROMETHEUS_TAG
 ALERTMANAGER_TAG = versions.ALERTMANAGER_TAG
-# No role defaults to these yet (python: the base the service roles will build on; busybox: Molecule's docker scenario).
-PYTHON_TAG = "3.13-slim"
+# The base the event_gateway role builds its image on (its defaults hold the tag).
+PYTHON_TAG = versions.PYTHON_TAG
+# No role defaults to this one (busybox: Molecule's docker scenario).
 BUSYBOX_TAG = "1.37.0"
 
 JMX_EXPORTER_JAR = f"jmx_prometheus_javaagent-{JMX_EXPORTER_VERSION}.jar"
