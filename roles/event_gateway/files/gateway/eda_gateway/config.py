@@ -14,7 +14,7 @@ SECURITY_PROTOCOLS = ('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL')
 SASL_MECHANISMS = ('SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN')
 
 DEFAULTS = {
-    'listen': {'host': '0.0.0.0', 'port': 8080},
+    'listen': {'host': '127.0.0.1', 'port': 8080},
     'kafka': {
         'bootstrap_servers': None,
         'security_protocol': 'PLAINTEXT',
