@@ -124,13 +124,13 @@ def stage_sanity():
     return all(results)
 
 
-def pytest_stage(*paths):
+def pytest_stage(*paths, options=()):
     existing = [path for path in paths if (ROOT / path).exists()]
     if not existing:
         say(f"no tests under {', '.join(paths)}")
         return False
     # Exit code 5 (no test collected) fails the stage: a stage that tests nothing is a defect.
-    return run(["pytest", "-p", "no:cacheprovider", "-ra", *existing], env=tool_env(lab_env()))
+    return run(["pytest", "-p", "no:cacheprovider", "-ra", *options, *existing], env=tool_env(lab_env()))
 
 
 def stage_unit():
@@ -138,7 +138,8 @@ def stage_unit():
 
 
 def stage_integration():
-    return pytest_stage("tests/lab/tests", "tests/integration")
+    # The slowest tests, printed at the end: where the stage's time goes.
+    return pytest_stage("tests/lab/tests", "tests/integration", options=["--durations=15"])
 
 
 def molecule_scenarios():

@@ -36,9 +36,20 @@ MODULES = ROOT / 'ansible_collections' / 'eda' / 'platform' / 'plugins' / 'modul
 
 
 def pytest_configure(config):
+    config.addinivalue_line('markers', 'each_version: run on every Kafka version the collection supports, not only the KRaft default')
     # kafka-python 3.0 loads its protocol schemas with deprecated importlib.resources calls.
     config.addinivalue_line('filterwarnings', 'ignore::DeprecationWarning:kafka.protocol.schemas.load_json')
     config.addinivalue_line('filterwarnings', 'ignore::DeprecationWarning:importlib.resources._legacy')
+
+
+def pytest_generate_tests(metafunc):
+    """The clusters `single` and `trio` of the KRaft default, and of every version for the tests
+    marked each_version: what differs between versions is the protocol, which those cover; the
+    refusals and the data-safety paths are the modules' own logic, the same on every version."""
+    every = metafunc.definition.get_closest_marker('each_version') is not None
+    for name in SIZES:
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, VERSIONS if every else VERSIONS[:1], indirect=True, scope='session')
 
 
 @pytest.fixture(scope='session')
@@ -47,23 +58,25 @@ def lab():
     lab = kafka_cluster.Lab()
     try:
         lab.remove_stale()
+        # Every version of one broker; three brokers of the KRaft default only (no test marked
+        # each_version asks for them).
         for version in VERSIONS:
-            for kind, size in SIZES.items():
-                lab.start((kind, version), version, size)
+            lab.start(('single', version), version, SIZES['single'])
+        lab.start(('trio', VERSIONS[0]), VERSIONS[0], SIZES['trio'])
         yield lab
     finally:
         lab.remove()
 
 
-@pytest.fixture(scope='session', params=VERSIONS)
+@pytest.fixture(scope='session')
 def single(lab, request):
-    """A one-broker KRaft cluster of each Kafka version."""
+    """A one-broker KRaft cluster (of each version, for the tests marked each_version)."""
     return lab.ready(('single', request.param))
 
 
-@pytest.fixture(scope='session', params=VERSIONS)
+@pytest.fixture(scope='session')
 def trio(lab, request):
-    """A three-broker KRaft cluster of each Kafka version."""
+    """A three-broker KRaft cluster of the KRaft default version."""
     return lab.ready(('trio', request.param))
 
 

@@ -78,6 +78,7 @@ PLAYBOOK = '''
 '''
 
 
+@pytest.mark.each_version
 @pytest.mark.parametrize('mechanism', ['SCRAM-SHA-256', 'SCRAM-SHA-512'])
 def test_scram_listener(module, single, prefix, mechanism):
     sasl = dict(bootstrap_servers=single.sasl_bootstrap, security_protocol='SASL_PLAINTEXT', sasl_mechanism=mechanism,

@@ -13,6 +13,7 @@ from tests.integration.conftest import cluster_state, connection, ensure_offsets
 MESSAGES_PER_PARTITION = 10
 
 
+@pytest.mark.each_version
 def test_topic_info_filters_and_configs(module, single, prefix):
     ensure_offsets_topic(single)
     created = module('kafka_topic', dict(connection(single), topics=[
@@ -68,6 +69,7 @@ def lagging_group(single, prefix):
     consumer.close()
 
 
+@pytest.mark.each_version
 def test_consumer_group_lag(module, single, lagging_group, prefix):
     topic, group = lagging_group
     result = module('kafka_consumer_group_info', dict(connection(single), groups=[group, '%s-nobody' % prefix]))

@@ -50,6 +50,7 @@ def reported(state, name):
     return dict(partitions=len(partitions), replication_factor=len(partitions[0]), config=state[name]['config'])
 
 
+@pytest.mark.each_version
 def test_create_many_then_unchanged(module, single, prefix):
     args = dict(connection(single), topics=[
         dict(name='%s.orders' % prefix, partitions=3, config={'retention.ms': 86400000, 'cleanup.policy': ['compact', 'delete']}),
@@ -81,6 +82,7 @@ def test_no_false_drift(module, single, prefix):
     assert cluster_state(single)[name]['config'] == {'segment.ms': '3600000'}
 
 
+@pytest.mark.each_version
 def test_config_merge_then_replace(module, single, prefix):
     name = '%s.cfg' % prefix
     overrides = {'retention.ms': 1000000, 'segment.ms': 7200000, 'min.insync.replicas': 2}
@@ -98,6 +100,7 @@ def test_config_merge_then_replace(module, single, prefix):
     assert cluster_state(single)[name]['config'] == {'retention.ms': '2000000'}
 
 
+@pytest.mark.each_version
 def test_partitions_grow_in_place(module, single, prefix):
     name = '%s.grow' % prefix
     converge(module, single, dict(connection(single), name=name, partitions=2))

@@ -48,6 +48,7 @@ def committed_lag(cluster, group, topic):
     return sum(ends[partition] - offsets[partition].offset for partition in ends)
 
 
+@pytest.mark.each_version
 def test_clean_run_reads_back_everything_and_cleans_up(single, module):
     before = topics_of(single)
     result = module("kafka_verify", dict(connection(single), messages=2000, message_size=512, consume_mode="assign"))
@@ -64,6 +65,7 @@ def test_clean_run_reads_back_everything_and_cleans_up(single, module):
     assert set(result) - RESULT_KEYS <= documented_keys()
 
 
+@pytest.mark.each_version
 def test_group_mode_commits_so_the_group_has_no_lag(single, module):
     result = module("kafka_verify", dict(connection(single), messages=500, key_strategy="sequence", keep_topic=True, partitions=2))
     assert result["rc"] == 0, result.get("msg")
