@@ -199,7 +199,11 @@ STAGES = {
 def main(argv):
     if argv[:1] == ["venv"]:
         return 0 if stage_venv() else 1
-    names = argv[1:] if argv[:1] == ["test"] and len(argv) > 1 else list(STAGES)
+    if argv[:1] != ["test"]:
+        # Anything else (--help included) would otherwise start the whole CI.
+        say(__doc__)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+    names = argv[1:] or list(STAGES)
     unknown = [name for name in names if name not in STAGES]
     if unknown:
         say(f"unknown stage(s): {', '.join(unknown)}; stages: {', '.join(STAGES)}")
