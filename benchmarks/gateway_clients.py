@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests import versions  # noqa: E402
+from tests import collection_root, versions  # noqa: E402
 from tests.containers import docker, remove_benchmark_broker, start_benchmark_broker  # noqa: E402
 
 NETWORK, SUBNET, ADDRESS = "edabench-gwclients", "172.30.98.0/24", "172.30.98.10"
@@ -35,7 +35,7 @@ BOOTSTRAP = f"{ADDRESS}:9092"
 PARTITIONS = 3
 BATCH = 100
 CONNECTIONS = 8
-GATEWAY = Path(__file__).resolve().parents[1] / "roles" / "event_gateway" / "files" / "gateway"
+GATEWAY = collection_root.SERVICES
 sys.path.insert(0, str(GATEWAY))
 
 

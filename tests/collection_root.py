@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# The services' source (eda_gateway, eda_worker, eda_lag_exporter, eda_common), one image's build context.
+SERVICES = REPO / 'roles' / 'container' / 'files' / 'services'
 
 
 def make():

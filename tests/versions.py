@@ -42,9 +42,9 @@ ALERTMANAGER_IMAGE = _MONITORING["monitoring_alertmanager_image"]
 GRAFANA_IMAGE = _MONITORING["monitoring_grafana_image"]
 PROMETHEUS_TAG = tag(PROMETHEUS_IMAGE)
 
-# The base the event gateway's image is built on (the lab builds a stand-in under this name).
-EVENT_GATEWAY_BASE_IMAGE = role_defaults("event_gateway")["event_gateway_base_image"]
-PYTHON_TAG = tag(EVENT_GATEWAY_BASE_IMAGE)
+# The base the services' image is built on (the lab builds a stand-in under this name).
+SERVICES_BASE_IMAGE = role_defaults("container")["container_services_base_image"]
+PYTHON_TAG = tag(SERVICES_BASE_IMAGE)
 ALERTMANAGER_TAG = tag(ALERTMANAGER_IMAGE)
 
 

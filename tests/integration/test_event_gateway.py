@@ -10,27 +10,22 @@ are read back with kafka-python, independent of the gateway's client.
 import base64
 import contextlib
 import json
-import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
-from prometheus_client.parser import text_string_to_metric_families
 
-from tests import versions
+from tests import collection_root
 from tests.containers import docker, free_port
-from tests.integration import kafka_cluster
+from tests.integration import services
 
-GATEWAY_DIR = Path(__file__).resolve().parents[2] / 'roles' / 'event_gateway' / 'files' / 'gateway'
-sys.path.insert(0, str(GATEWAY_DIR))
+sys.path.insert(0, str(collection_root.SERVICES))
 
 from eda_gateway.auth import hash_secret  # noqa: E402
 
@@ -49,13 +44,8 @@ def b64(data):
 
 @pytest.fixture(scope='module')
 def cluster():
-    kafka_cluster.terminate_as_interrupt()
-    lab = kafka_cluster.Lab()
-    try:
-        lab.start('gateway', versions.KAFKA_KRAFT_VERSION, 1)
-        yield lab.ready('gateway')
-    finally:
-        lab.remove()
+    with services.one_broker('gateway') as lab_cluster:
+        yield lab_cluster
 
 
 @pytest.fixture(scope='module')
@@ -87,42 +77,23 @@ def gateway_config(cluster, topics, port):
     }
 
 
-class Gateway(object):
+class Gateway(services.ServiceProcess):
     """One gateway process; stop() sends SIGTERM and returns its exit code."""
 
     def __init__(self, settings, work):
         self.port = settings['listen']['port']
         self.url = 'http://127.0.0.1:%d' % self.port
-        config_path = work / ('gateway-%d.json' % self.port)
-        config_path.write_text(json.dumps(settings))
-        self.log_path = work / ('gateway-%d.log' % self.port)
-        env = dict(os.environ, PYTHONPATH=str(GATEWAY_DIR))
-        with open(self.log_path, 'wb') as log:
-            self.process = subprocess.Popen([sys.executable, '-m', 'eda_gateway', '--config', str(config_path)],
-                                            cwd=str(GATEWAY_DIR), env=env, stdout=log, stderr=subprocess.STDOUT)
-
-    def log(self):
-        return self.log_path.read_text(errors='replace')[-4000:]
+        super(Gateway, self).__init__('eda_gateway', settings, work, 'gateway-%d' % self.port)
 
     def wait_ready(self):
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, 'gateway exited (rc %s):\n%s' % (self.process.returncode, self.log())
+            self.check_running('/ready')
             with contextlib.suppress(requests.ConnectionError):
                 if requests.get(self.url + '/ready', timeout=5).status_code == 200:
                     return self
             time.sleep(0.2)
         raise AssertionError('gateway not ready within %ss:\n%s' % (WAIT_SECONDS, self.log()))
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(WAIT_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
 
     def post(self, topic, records=None, content_type=JSON, auth=('key', API_KEY), data=None, headers=None):
         headers = dict(headers or {}, **{'Content-Type': content_type})
@@ -134,9 +105,7 @@ class Gateway(object):
         return response
 
     def metrics(self):
-        text = requests.get(self.url + '/metrics', timeout=10).text
-        return dict(((sample.name, tuple(sorted(sample.labels.items()))), sample.value)
-                    for family in text_string_to_metric_families(text) for sample in family.samples)
+        return services.scrape(self.url + '/metrics')
 
     def metric(self, name, **labels):
         return self.metrics().get((name, tuple(sorted(labels.items()))), 0.0)
@@ -159,21 +128,7 @@ def gateway(cluster, topics, tmp_path_factory):
 
 def read_back(cluster, topic):
     """[(partition, offset, key, value, headers)] of every record of the topic."""
-    consumer = KafkaConsumer(bootstrap_servers=cluster.bootstrap, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        found = []
-        deadline = time.monotonic() + WAIT_SECONDS
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            assert time.monotonic() < deadline, 'records of %s not read back within %ss' % (topic, WAIT_SECONDS)
-            for tp, batch in consumer.poll(timeout_ms=500).items():
-                found.extend((tp.partition, r.offset, r.key, r.value, list(r.headers)) for r in batch)
-        return sorted(found)
-    finally:
-        consumer.close()
+    return sorted((r.partition, r.offset, r.key, r.value, list(r.headers)) for r in services.read_records(cluster, topic))
 
 
 def end_offsets(cluster, topic):

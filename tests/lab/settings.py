@@ -29,7 +29,7 @@ JMX_EXPORTER_VERSION = versions.JMX_EXPORTER_VERSION
 TRAEFIK_VERSION = versions.TRAEFIK_VERSION
 PROMETHEUS_TAG = versions.PROMETHEUS_TAG
 ALERTMANAGER_TAG = versions.ALERTMANAGER_TAG
-# The base the event_gateway role builds its image on (its defaults hold the tag).
+# The base the services' image is built on (the container role's defaults hold the tag).
 PYTHON_TAG = versions.PYTHON_TAG
 # No role defaults to this one (busybox: Molecule's docker scenario).
 BUSYBOX_TAG = "1.37.0"

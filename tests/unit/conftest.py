@@ -1,8 +1,12 @@
 # Copyright (c) 2025, eda.platform developers
 # SPDX-License-Identifier: Apache-2.0
+import sys
+
 from tests import collection_root
 
 collection_root.importable()
+# The services are plain packages in their image's build context.
+sys.path.insert(0, str(collection_root.SERVICES))
 
 
 def pytest_configure(config):

@@ -9,16 +9,12 @@ exercised against a broker in tests/integration/test_event_gateway.py.
 import asyncio
 import base64
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'roles' / 'event_gateway' / 'files' / 'gateway'))
-
-from eda_gateway import auth, config  # noqa: E402
-from eda_gateway.app import Gateway  # noqa: E402
+from eda_gateway import auth, config
+from eda_gateway.app import Gateway
 
 JSON = 'application/vnd.kafka.json.v2+json'
 KEY = {'Authorization': 'Bearer shop-key'}

@@ -4,15 +4,11 @@
 
 import asyncio
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'roles' / 'event_gateway' / 'files' / 'gateway'))
-
-from eda_gateway import auth, config, idempotency  # noqa: E402
-from eda_gateway.budget import Budget  # noqa: E402
+from eda_gateway import auth, config, idempotency
+from eda_gateway.budget import Budget
 
 
 class Clock(object):
@@ -167,11 +163,3 @@ class TestConfig:
         (tmp_path / 'gw.yml').write_text('kafka:\n  bootstrap_servers: [a:9092]\nauth:\n  required: false\n')
         assert config.load(str(tmp_path / 'gw.json'))['sources'][0]['name'] == 'shop'
         assert config.load(str(tmp_path / 'gw.yml'))['kafka']['bootstrap_servers'] == ['a:9092']
-
-    def test_path_from_argument_or_environment(self, monkeypatch):
-        monkeypatch.setenv(config.ENV_VAR, '/etc/gw.yml')
-        assert config.path_from(None) == '/etc/gw.yml'
-        assert config.path_from('/other.yml') == '/other.yml'
-        monkeypatch.delenv(config.ENV_VAR)
-        with pytest.raises(config.ConfigError, match=config.ENV_VAR):
-            config.path_from(None)

@@ -2,14 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """event_gateway: the librdkafka settings the gateway asks for, and how a delivery report becomes an answer entry."""
 
-import sys
-from pathlib import Path
 
 import confluent_kafka
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'roles' / 'event_gateway' / 'files' / 'gateway'))
-
-from eda_gateway import config, producer  # noqa: E402
+from eda_gateway import config, producer
 
 
 def settings(**kafka):

@@ -4,14 +4,10 @@
 
 import base64
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'roles' / 'event_gateway' / 'files' / 'gateway'))
-
-from eda_gateway import records as rq  # noqa: E402
+from eda_gateway import records as rq
 
 
 def b64(data):

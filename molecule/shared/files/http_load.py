@@ -1,12 +1,13 @@
 # Copyright (c) 2026, eda.platform developers
 # SPDX-License-Identifier: Apache-2.0
-"""Post one record per request to the event gateway without a pause, and count what failed.
+"""Post records to the event gateway without a pause, and count what failed.
 
 Runs until the stop file appears, --count requests are sent or --seconds pass, whichever comes
 first, one request at a time on fresh connections (a restarting replica must not be hidden
 behind a kept-alive connection to another one), each with --cookie when given (Traefik's
-sticky cookie). A request fails when it gets no answer, or an answer other than 200 with an
-offset for its record. Prints one JSON line: sent, ok, failed, the failures by cause (status
+sticky cookie). Each request carries --batch records, each value {"load": <number>, "run": --run}.
+A request fails when it gets no answer, or an answer other than 200 with an offset for every
+record. Prints one JSON line: sent, ok, failed, the failures by cause (status
 or error class), the first few failure messages, and the first Set-Cookie header answered.
 Standard library only; TLS is not verified (the scenarios use a self-signed certificate).
 """
@@ -24,14 +25,15 @@ import urllib.request
 CONTENT_TYPE = "application/vnd.kafka.json.v2+json"
 
 
-def post_one(url, headers, number, context):
-    """None when the record got an offset, else (cause, message); and the answer's Set-Cookie."""
-    body = json.dumps({"records": [{"value": {"load": number}}]}).encode()
+def post_one(url, headers, number, context, batch=1, run=None):
+    """None when every record got an offset, else (cause, message); and the answer's Set-Cookie."""
+    records = [{"value": {"load": number * batch + index, "run": run}} for index in range(batch)]
+    body = json.dumps({"records": records}).encode()
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10, context=context) as answer:
             offsets = json.load(answer).get("offsets", [])
-            if answer.status == 200 and len(offsets) == 1 and "offset" in offsets[0]:
+            if answer.status == 200 and len(offsets) == batch and all("offset" in entry for entry in offsets):
                 return None, answer.headers.get("Set-Cookie")
             return (f"status {answer.status}", json.dumps(offsets)[:200]), answer.headers.get("Set-Cookie")
     except urllib.error.HTTPError as error:
@@ -49,6 +51,8 @@ def main():
     parser.add_argument("--started", help="written after the first request that succeeded")
     parser.add_argument("--count", type=int, default=100000)
     parser.add_argument("--seconds", type=float, default=600)
+    parser.add_argument("--batch", type=int, default=1, help="records per request")
+    parser.add_argument("--run", help="a tag written into every record's value")
     args = parser.parse_args()
     with open(args.key_file, encoding="utf-8") as handle:
         headers = {"Content-Type": CONTENT_TYPE, "Authorization": f"Bearer {handle.read().strip()}"}
@@ -61,7 +65,7 @@ def main():
     deadline = time.monotonic() + args.seconds
     causes, messages, sent, set_cookie = collections.Counter(), [], 0, None
     while sent < args.count and time.monotonic() < deadline and not (args.stop and os.path.exists(args.stop)):
-        failure, cookie = post_one(args.url, headers, sent, context)
+        failure, cookie = post_one(args.url, headers, sent, context, args.batch, args.run)
         set_cookie = set_cookie or cookie
         sent += 1
         if failure is None:
@@ -73,7 +77,8 @@ def main():
         if len(messages) < 5:
             messages.append(f"request {sent}: {failure[0]}: {failure[1]}")
     failed = sum(causes.values())
-    print(json.dumps({"sent": sent, "ok": sent - failed, "failed": failed, "causes": dict(causes), "first_failures": messages,
+    print(json.dumps({"sent": sent, "ok": sent - failed, "records_ok": (sent - failed) * args.batch, "failed": failed,
+                      "causes": dict(causes), "first_failures": messages,
                       "set_cookie": set_cookie}))
     return 0
 
