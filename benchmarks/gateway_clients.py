@@ -18,16 +18,17 @@ confluent-kafka out) loaded from this process with 8 connections posting 100 rec
 
 import argparse
 import asyncio
+import functools
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._bench import confluent_rate, library_version, new_topic, wait_ready  # noqa: E402
 from tests import collection_root, versions  # noqa: E402
-from tests.containers import docker, remove_benchmark_broker, start_benchmark_broker  # noqa: E402
+from tests.containers import remove_benchmark_broker, start_benchmark_broker  # noqa: E402
 
 NETWORK, SUBNET, ADDRESS = "edabench-gwclients", "172.30.98.0/24", "172.30.98.10"
 BROKER = "edabench-gwclients-broker"
@@ -37,13 +38,6 @@ BATCH = 100
 CONNECTIONS = 8
 GATEWAY = collection_root.SERVICES
 sys.path.insert(0, str(GATEWAY))
-
-
-def new_topic():
-    topic = f"gw-{uuid.uuid4().hex[:8]}"
-    docker("exec", BROKER, "/opt/kafka/bin/kafka-topics.sh", "--bootstrap-server", BOOTSTRAP, "--create", "--topic", topic,
-           "--partitions", str(PARTITIONS))
-    return topic
 
 
 def kafka_python_rate(topic, messages, payload):
@@ -76,24 +70,6 @@ async def aiokafka_run(topic, messages, payload):
 
 def aiokafka_rate(topic, messages, payload):
     return asyncio.run(aiokafka_run(topic, messages, payload))
-
-
-def confluent_rate(topic, messages, payload):
-    """librdkafka with nothing around it: produce(), poll(0) when its queue is full, flush()."""
-    import confluent_kafka
-    producer = confluent_kafka.Producer({"bootstrap.servers": BOOTSTRAP, "acks": "all", "enable.idempotence": True, "linger.ms": 5})
-    producer.produce(topic, b"warm-up")
-    producer.flush(30)
-    started = time.perf_counter()
-    for number in range(messages):
-        while True:
-            try:
-                producer.produce(topic, payload)
-                break
-            except BufferError:
-                producer.poll(0.01)
-    producer.flush(600)
-    return messages / (time.perf_counter() - started)
 
 
 async def gateway_run(topic, messages, payload):
@@ -161,7 +137,6 @@ def http_rate(topic, messages, payload):
     import json
     import subprocess
     import tempfile
-    import urllib.request
     from tests.containers import free_port
     port = free_port()
     with tempfile.TemporaryDirectory() as work:
@@ -171,15 +146,7 @@ def http_rate(topic, messages, payload):
         process = subprocess.Popen([sys.executable, "-m", "eda_gateway", "--config", str(config)], cwd=str(GATEWAY),
                                    env=dict(os.environ, PYTHONPATH=str(GATEWAY)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=5).status == 200:
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or process.poll() is not None:
-                        raise SystemExit("the gateway did not become ready") from None
-                    time.sleep(0.2)
+            wait_ready(f"http://127.0.0.1:{port}/ready", process)
             return asyncio.run(http_run(topic, messages, payload, f"http://127.0.0.1:{port}"))
         finally:
             process.terminate()
@@ -189,15 +156,10 @@ def http_rate(topic, messages, payload):
 CLIENTS = [
     ("kafka-python", "kafka-python", kafka_python_rate),
     ("aiokafka", "aiokafka", aiokafka_rate),
-    ("confluent-kafka", "confluent-kafka", confluent_rate),
+    ("confluent-kafka", "confluent-kafka", functools.partial(confluent_rate, BOOTSTRAP)),
     ("gateway producer", "confluent-kafka", gateway_rate),
     ("gateway over HTTP", "aiohttp", http_rate),
 ]
-
-
-def library_version(name):
-    from importlib import metadata
-    return metadata.version(name)
 
 
 def main():
@@ -215,7 +177,7 @@ def main():
         for number in range(arguments.rounds):
             baseline = None
             for name, library, rate_of in CLIENTS:
-                rate = rate_of(new_topic(), arguments.messages, payload)
+                rate = rate_of(new_topic(BROKER, BOOTSTRAP, PARTITIONS), arguments.messages, payload)
                 baseline = baseline or rate
                 label = f"{name} ({library} {library_version(library)})"
                 print(f"{label:>42} {rate:>9.0f} {rate / baseline:>15.2f}x", flush=True)

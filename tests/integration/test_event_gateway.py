@@ -297,6 +297,26 @@ def test_sigterm_answers_requests_in_flight_then_exits(cluster, topics, tmp_path
         other.stop()
 
 
+def test_sigterm_drains_first_ready_fails_while_requests_are_still_served(cluster, topics, tmp_path):
+    settings = gateway_config(cluster, topics, free_port())
+    settings['listen']['drain_s'] = 3
+    draining = Gateway(settings, tmp_path).wait_ready()
+    try:
+        draining.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + WAIT_SECONDS
+        while requests.get(draining.url + '/ready', timeout=5).status_code == 200:
+            assert time.monotonic() < deadline, '/ready still 200 %ss after SIGTERM' % WAIT_SECONDS
+            time.sleep(0.1)
+        # Within the drain: not ready, and still producing.
+        answered = draining.post(topics['orders'], [{'value': 'sent while draining'}])
+        assert answered.status_code == 200 and 'error_code' not in answered.json()['offsets'][0]
+        assert draining.process.poll() is None
+        assert draining.process.wait(WAIT_SECONDS) == 0
+        assert 'stopping: /ready fails for 3s before the listener closes' in draining.log()
+    finally:
+        draining.stop()
+
+
 def test_ready_is_false_while_the_broker_is_stopped_and_true_again_after(cluster, topics, gateway):
     broker = cluster.containers[0]
     broker.stop()

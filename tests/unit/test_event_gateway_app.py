@@ -234,6 +234,19 @@ class TestProbesAndMetrics:
         assert 'eda_gateway_ready 0.0' in metrics
 
 
+def test_draining_fails_ready_and_still_produces():
+    async def scenario(client, producer, gateway):
+        gateway.draining = True
+        ready = await client.get('/ready')
+        status, answered, _headers = await post(client)
+        metrics = await (await client.get('/metrics')).text()
+        return ready.status, await ready.json(content_type=None), status, answered, metrics
+    ready, reason, status, answered, metrics = with_client(scenario)
+    assert (ready, reason) == (503, {'ready': False, 'reason': 'draining: the replica is shutting down'})
+    assert status == 200 and 'error_code' not in answered['offsets'][0]
+    assert 'eda_gateway_ready 0.0' in metrics
+
+
 @pytest.mark.parametrize('path', ['/topics', '/nothing'])
 def test_unknown_paths_are_404(path):
     async def scenario(client, producer, gateway):

@@ -147,6 +147,8 @@ class TestConfig:
         (good(sources=[{'name': 'a', 'topics': ['t']}]), 'needs api_key_hashes or username and password_hash'),
         (good(sources=[{'name': 'a', 'topics': ['t'], 'username': 'u', 'api_key_hashes': ['x']}]), 'username and password_hash go together'),
         (good(sources=[{'name': 'a', 'topics': ['t'], 'api_key': 'plain'}]), 'unknown key(s) in sources[0]: api_key'),
+        (good(listen={'drain_s': -1}), 'listen.drain_s must be a number of seconds from 0 to 300, not -1'),
+        (good(listen={'drain_s': '5'}), "listen.drain_s must be a number of seconds from 0 to 300, not '5'"),
     ])
     def test_refused_naming_the_key(self, data, fragment):
         with pytest.raises(config.ConfigError) as caught:

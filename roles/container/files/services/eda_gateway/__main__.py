@@ -3,12 +3,15 @@
 """python -m eda_gateway [--config PATH]   (or EDA_GATEWAY_CONFIG=PATH)
 python -m eda_gateway hash-secret [--iterations N] < secret   (prints the hash for the config file)
 
-SIGTERM or SIGINT: the listener closes, requests in flight get their answers, the producer is
-flushed, then the process exits.
+SIGTERM or SIGINT: /ready fails for listen.drain_s seconds while requests are still served (a
+load balancer's health check takes the replica out of its rotation meanwhile); then the listener
+closes, requests in flight get their answers, the producer is flushed, and the process exits.
 """
 
 import argparse
+import asyncio
 import logging
+import signal
 import sys
 
 from aiohttp import web
@@ -18,15 +21,33 @@ from eda_gateway import auth, config
 from eda_gateway.app import Gateway
 
 SHUTDOWN_SECONDS = 30
+LOG = logging.getLogger('eda_gateway')
+
+
+async def run(gateway, listen):
+    runner = web.AppRunner(gateway.application(), access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, listen['host'], listen['port']).start()
+        LOG.info('listening on http://%s:%d', listen['host'], listen['port'])
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+        await stopping.wait()
+        # Closing the listener at once races the load balancer: a request it sends on a kept-alive
+        # connection as the connection closes fails, and cannot be retried once written.
+        gateway.draining = True
+        LOG.info('stopping: /ready fails for %ss before the listener closes', listen['drain_s'])
+        await asyncio.sleep(listen['drain_s'])
+    finally:
+        await runner.cleanup()
+    return 0
 
 
 def serve(arguments):
     settings = config.load(path_from(arguments.config, config.ENV_VAR))
-    gateway = Gateway(settings)
-    listen = settings['listen']
-    web.run_app(gateway.application(), host=listen['host'], port=listen['port'], shutdown_timeout=SHUTDOWN_SECONDS,
-                access_log=None, print=lambda message: logging.getLogger('eda_gateway').info(message.strip()))
-    return 0
+    return asyncio.run(run(Gateway(settings), settings['listen']))
 
 
 def hash_secret(arguments):

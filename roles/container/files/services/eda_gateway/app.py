@@ -41,8 +41,15 @@ class Gateway(object):
         self.budget = Budget(self.limits['max_inflight_records'], self.limits['max_inflight_bytes'])
         self.idempotency = IdempotencyCache(config['idempotency']['window_s'], config['idempotency']['max_keys'])
         self.producer = producer or Producer(config['kafka'], self.limits)
-        self.metrics = Metrics(self.budget, self.producer.readiness)
+        self.metrics = Metrics(self.budget, self.readiness)
         self.verifying = {}
+        self.draining = False
+
+    def readiness(self):
+        """(ready, reason): not ready while draining, so that load balancers stop sending requests."""
+        if self.draining:
+            return False, 'draining: the replica is shutting down'
+        return self.producer.readiness()
 
     # --- checks
 
@@ -154,7 +161,7 @@ class Gateway(object):
         return answer(200, {'status': 'alive'})
 
     async def handle_ready(self, request):
-        ready, reason = self.producer.readiness()
+        ready, reason = self.readiness()
         return answer(200 if ready else 503, {'ready': ready, 'reason': reason})
 
     async def handle_metrics(self, request):

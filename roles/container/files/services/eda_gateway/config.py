@@ -11,7 +11,9 @@ from eda_common.config import KAFKA_CONNECTION, ConfigError, check_kafka_connect
 ENV_VAR = 'EDA_GATEWAY_CONFIG'
 
 DEFAULTS = {
-    'listen': {'host': '127.0.0.1', 'port': 8080},
+    # drain_s: after SIGTERM, /ready fails this long while requests are still served, so that a
+    # load balancer's health check takes the replica out before its listener closes.
+    'listen': {'host': '127.0.0.1', 'port': 8080, 'drain_s': 0},
     'kafka': dict(KAFKA_CONNECTION, **{
         'client_id': 'eda-gateway',
         'linger_ms': 5,
@@ -46,6 +48,11 @@ def check_limits(limits):
         raise ConfigError('limits.max_body_bytes must not exceed limits.max_inflight_bytes (such a request could never fit)')
 
 
+def check_drain(drain_s):
+    if not isinstance(drain_s, (int, float)) or isinstance(drain_s, bool) or not 0 <= drain_s <= 300:
+        raise ConfigError('listen.drain_s must be a number of seconds from 0 to 300, not %r' % (drain_s,))
+
+
 def check_sources(config):
     names = set()
     for number, source in enumerate(config['sources']):
@@ -73,6 +80,7 @@ def from_data(data):
     check_kafka_connection(config['kafka'])
     check_limits(config['limits'])
     check_sources(config)
+    check_drain(config['listen']['drain_s'])
     return config
 
 
