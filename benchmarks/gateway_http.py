@@ -4,7 +4,7 @@
 single records and batches of 100, the native producer and other HTTP servers, all in one run.
 
 One KRaft broker from the lab's image on a network of its own with a fixed address (no port
-proxy), one topic of 3 partitions. Two replicas of the gateway (`python -m eda_gateway`, aiohttp)
+proxy), one topic of 3 partitions. Two replicas of the gateway (`python -m eda_gateway`, uvicorn)
 run as processes on loopback ports, with an API key (auth on, as deployed); Traefik (the lab's
 image, host network, file provider) has the traefik role's router and weighted round robin
 service over them. wrk (Debian's package) loads them with the same 1 KiB JSON events, either
@@ -12,10 +12,10 @@ straight (one wrk thread per replica) or through Traefik (both threads to Traefi
 time with a fixed number of connections; its Lua script counts every answer that is not 200 and
 writes the percentiles as JSON.
 
-The same produce endpoint (the gateway's own checks, Gateway.produce and its confluent-kafka
-producer class, metrics) is served by other Python HTTP servers, two replicas each, under the
-same load: aiohttp on uvloop, uvicorn (httptools, uvloop) with a plain ASGI app, granian (RSGI),
-and a bare asyncio.Protocol with httptools' parser. The native baseline is bare confluent-kafka
+The same gateway (its ASGI application: checks, Gateway.produce and its confluent-kafka producer
+class, metrics) is served by other Python HTTP servers, two replicas each, under the same load:
+aiohttp (on asyncio's loop and on uvloop), granian (RSGI) and a bare asyncio.Protocol with
+httptools' parser; each hands the request to the gateway's ASGI call. The native baseline is bare confluent-kafka
 producing the same records (acks=all, idempotent, linger.ms=5). Every ratio is against a figure
 of the same run. CPU time comes from /proc (utime+stime of each replica's process tree, of
 Traefik's and of wrk), resident memory from /proc/PID/stat.
@@ -55,10 +55,12 @@ BATCH = 100
 EVENT_BYTES = 1024
 API_KEY = "bench-gateway-http-key"
 CONTENT_TYPE = "application/vnd.kafka.json.v2+json"
-RESPONSE_TYPE = b"application/vnd.kafka.v2+json"
 VENV = Path.home() / ".cache" / "eda-platform" / "bench-http-venv"
 # The candidates and what they need beyond the services' requirements.txt, every one pinned.
-CANDIDATE_PINS = ["click==8.5.1", "h11==0.16.0", "httptools==0.9.0", "uvloop==0.23.0", "uvicorn==0.55.0", "granian==2.8.9"]
+CANDIDATE_PINS = ["aiohttp==3.14.5", "aiohappyeyeballs==2.7.1", "aiosignal==1.4.0", "attrs==23.2.0", "frozenlist==1.8.0", "idna==3.20",
+                  "multidict==7.2.1", "propcache==0.5.4", "typing_extensions==4.16.0", "yarl==1.25.1", "granian==2.8.9"]
+GATEWAY = "the gateway (uvicorn + httptools + uvloop)"
+THROUGH_TRAEFIK = "the gateway through Traefik"
 CONFIG_VAR = "BENCH_GATEWAY_CONFIG"
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -92,11 +94,14 @@ wrk.headers["Content-Type"] = os.getenv("BENCH_CONTENT_TYPE")
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
 not_ok = 0
 codes = {}
+-- The start of the first answer that was not 200 (Traefik's or the gateway's own words), made JSON-safe.
+first_body = ""
 
 function response(status, headers, body)
   if status ~= 200 then
     not_ok = not_ok + 1
     codes[status] = (codes[status] or 0) + 1
+    if first_body == "" then first_body = string.format("%d %s", status, string.sub(body or "", 1, 300):gsub('[%c"\\]', " ")) end
   end
 end
 
@@ -106,15 +111,18 @@ function done(summary, latency, requests)
     not_ok_total = not_ok_total + (thread:get("not_ok") or 0)
     for code, count in pairs(thread:get("codes") or {}) do by_code[code] = (by_code[code] or 0) + count end
   end
-  local parts = {}
+  local parts, first = {}, ""
+  for _, thread in ipairs(threads) do
+    if first == "" then first = thread:get("first_body") or "" end
+  end
   for code, count in pairs(by_code) do parts[#parts + 1] = string.format('"%d": %d', code, count) end
   local e = summary.errors
   local out = assert(io.open(os.getenv("BENCH_RESULT"), "w"))
   out:write(string.format(
     '{"requests": %d, "duration_us": %d, "not_200": %d, "connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d, ' ..
-    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, "not_200_by_code": {%s}}',
+    '"p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d, "not_200_by_code": {%s}, "first_not_200": "%s"}',
     summary.requests, summary.duration, not_ok_total, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, table.concat(parts, ", ")))
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, table.concat(parts, ", "), first))
   out:close()
 end
 """
@@ -122,76 +130,59 @@ end
 
 # ---------------------------------------------------------------- the candidates (run in the venv)
 
-class Headers(object):
-    """The request headers as the gateway's checks read them: get(name, default), any case."""
-
-    def __init__(self, pairs):
-        self.pairs = dict((name.lower(), value) for name, value in pairs)
-
-    def get(self, name, default=None):
-        return self.pairs.get(name.lower(), default)
-
-
 def gateway_of_config():
-    """eda_gateway's Gateway (checks, budget, producer, metrics) for the config file in $BENCH_GATEWAY_CONFIG."""
+    """eda_gateway's Gateway (the ASGI application: checks, budget, producer, metrics) for $BENCH_GATEWAY_CONFIG."""
     sys.path.insert(0, str(SERVICES))
     from eda_gateway import config
     from eda_gateway.app import Gateway
     return Gateway(config.load(os.environ[CONFIG_VAR]))
 
 
-async def endpoint(gateway, method, path, headers, body):
-    """(status, body) of one request: what eda_gateway.app.Gateway.handle_produce does for a request
-    without Idempotency-Key (the benchmark sends none), and /ready, for the servers other than aiohttp."""
-    from eda_gateway import records as rq
-    from eda_gateway.auth import AuthError
-    if method == "GET" and path == "/ready":
-        ready, reason = gateway.producer.readiness()
-        return (200 if ready else 503), json.dumps({"ready": ready, "reason": reason}).encode()
-    if method != "POST" or not path.startswith("/topics/"):
-        return 404, json.dumps(rq.error_body(404, "not found")).encode()
-    topic = path[len("/topics/"):]
-    try:
-        source = await gateway.source_of(headers)
-        if topic.startswith("__"):
-            raise AuthError(403, "topic %s is internal to Kafka" % topic)
-        gateway.auth.authorize(source, topic)
-        fmt = rq.embedded_format(headers.get("Content-Type", ""))
-        if len(body) > gateway.limits["max_body_bytes"]:
-            raise rq.RequestError(413, "the body is over the maximum of %d bytes" % gateway.limits["max_body_bytes"])
-        status, document = await gateway.produce(topic, fmt, body)
-    except (AuthError, rq.RequestError) as exc:
-        status, document = exc.status, rq.error_body(exc.status, exc.message)
-    gateway.metrics.requests.labels("/topics/{topic}", str(status)).inc()
-    return status, json.dumps(document).encode()
+async def call_gateway(gateway, method, path, headers, body):
+    """(status, headers, body) of one request read by another server: the gateway's own ASGI call,
+    so that every server runs the same code behind its parser (checks, producing, metrics)."""
+    answer = {}
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message):
+        answer.update(message)
+
+    scope = {"type": "http", "method": method, "path": path,
+             "headers": [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]}
+    await gateway(scope, receive, send)
+    return answer["status"], answer["headers"], answer["body"]
 
 
-def asgi_app():
-    """uvicorn --factory gateway_http:asgi_app: a plain ASGI app, no framework."""
+def serve_aiohttp(host, port, uvloop_loop):
+    """aiohttp (the gateway's server before uvicorn), on asyncio's loop or on uvloop."""
+    import asyncio
+    from aiohttp import web
     gateway = gateway_of_config()
 
-    async def app(scope, receive, send):
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await gateway.producer.start()
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await gateway.producer.close(30)
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        chunks, more = [], True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        headers = Headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"])
-        status, body = await endpoint(gateway, scope["method"], scope["path"], headers, b"".join(chunks))
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", RESPONSE_TYPE), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
-    return app
+    async def handle(request):
+        status, headers, body = await call_gateway(gateway, request.method, request.path, request.headers.items(), await request.read())
+        response = web.Response(status=status, body=body)
+        response.headers.update((name.decode("latin-1"), value.decode("latin-1")) for name, value in headers if name != b"content-length")
+        return response
+
+    async def on_startup(app):
+        await gateway.producer.start()
+
+    async def on_cleanup(app):
+        await gateway.producer.close(30)
+
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", handle)
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    if uvloop_loop:
+        import uvloop
+        loop = uvloop.new_event_loop()
+    else:
+        loop = asyncio.new_event_loop()
+    web.run_app(app, host=host, port=port, access_log=None, print=None, loop=loop)
 
 
 class RsgiApp(object):
@@ -208,8 +199,8 @@ class RsgiApp(object):
 
     async def __rsgi__(self, scope, protocol):
         body = await protocol()
-        status, answer = await endpoint(self.gateway, scope.method, scope.path, Headers(scope.headers.items()), body)
-        protocol.response_bytes(status, [("content-type", RESPONSE_TYPE.decode())], answer)
+        status, headers, answer = await call_gateway(self.gateway, scope.method, scope.path, scope.headers.items(), body)
+        protocol.response_bytes(status, [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers], answer)
 
 
 def rsgi_app():
@@ -254,16 +245,17 @@ def serve_bare(host, port):
         def on_message_complete(self):
             method, keep = self.parser.get_method().decode(), self.parser.should_keep_alive()
             path = httptools.parse_url(self.url).path.decode()
-            self.last = asyncio.ensure_future(self.respond(method, path, Headers(self.headers), b"".join(self.body), keep, self.last))
+            self.last = asyncio.ensure_future(self.respond(method, path, self.headers, b"".join(self.body), keep, self.last))
 
         async def respond(self, method, path, headers, body, keep, previous):
-            status, answer = await endpoint(gateway, method, path, headers, body)
+            status, answer_headers, answer = await call_gateway(gateway, method, path, headers, body)
             if previous is not None:
                 await previous
             if self.transport.is_closing():
                 return
-            self.transport.write(b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n%s" % (
-                status, http.HTTPStatus(status).phrase.encode(), RESPONSE_TYPE, len(answer), b"" if keep else b"Connection: close\r\n", answer))
+            lines = b"".join(b"%s: %s\r\n" % pair for pair in answer_headers)
+            self.transport.write(b"HTTP/1.1 %d %s\r\n%s%s\r\n%s" % (
+                status, http.HTTPStatus(status).phrase.encode(), lines, b"" if keep else b"Connection: close\r\n", answer))
             if not keep:
                 self.transport.close()
 
@@ -280,13 +272,6 @@ def serve_bare(host, port):
     uvloop.run(main())
 
 
-def serve_aiohttp_uvloop(host, port):
-    """The gateway's own aiohttp application, on uvloop instead of asyncio's loop."""
-    import uvloop
-    from aiohttp import web
-    web.run_app(gateway_of_config().application(), host=host, port=port, access_log=None, print=None, loop=uvloop.new_event_loop())
-
-
 class Candidate(object):
     def __init__(self, name, library, command, gateway=False):
         self.name, self.library, self.command, self.gateway = name, library, command, gateway
@@ -296,14 +281,12 @@ def candidates():
     """The servers, each as the command of one replica: command(python, config path, port)."""
     script = str(Path(__file__).resolve())
     return [
-        Candidate("aiohttp (the gateway)", "aiohttp",
+        Candidate(GATEWAY, "uvicorn",
                   lambda python, config, port: [python, "-m", "eda_gateway", "--config", config], gateway=True),
+        Candidate("aiohttp", "aiohttp",
+                  lambda python, config, port: [python, script, "_serve", "aiohttp", str(port)]),
         Candidate("aiohttp + uvloop", "aiohttp",
                   lambda python, config, port: [python, script, "_serve", "aiohttp-uvloop", str(port)]),
-        Candidate("uvicorn + httptools + uvloop, ASGI", "uvicorn",
-                  lambda python, config, port: [python, "-m", "uvicorn", "--factory", "gateway_http:asgi_app", "--app-dir", str(HERE),
-                                                "--host", "127.0.0.1", "--port", str(port), "--loop", "uvloop", "--http", "httptools",
-                                                "--lifespan", "on", "--no-access-log", "--log-level", "warning", "--backlog", "1024"]),
         Candidate("granian RSGI, 1 worker, uvloop", "granian",
                   lambda python, config, port: [python, "-m", "granian", "--interface", "rsgi", "--factory", "--working-dir", str(HERE),
                                                 "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--http", "1", "--no-ws",
@@ -560,7 +543,7 @@ def per_event(seconds, data):
 
 
 def codes_of(data):
-    return f" (not 200: {data['not_200_by_code']})" if data["not_200"] else ""
+    return f" (not 200: {data['not_200_by_code']}, the first: {data['first_not_200']!r})" if data["not_200"] else ""
 
 
 def row(label, data):
@@ -668,7 +651,7 @@ def run(arguments, work):
                 variants = [(candidate.name, url, targets)]
                 if candidate.gateway:
                     through_traefik_ready(traefik_port, gateway_ports, bodies["single"].read_bytes(), topic)
-                    variants.append(("aiohttp (the gateway) through Traefik", f"http://127.0.0.1:{traefik_port}/topics/{topic}", []))
+                    variants.append((THROUGH_TRAEFIK, f"http://127.0.0.1:{traefik_port}/topics/{topic}", []))
                 for mode in ("single", "batch"):
                     # Warm-up: the first requests verify the API key and fetch the topic's metadata.
                     wrk(work, url, targets, bodies[mode], 3, connections[mode])
@@ -702,7 +685,7 @@ def median(results, key, field):
 
 
 def summary(results, natives, library, arguments):
-    gateway, traefik = "aiohttp (the gateway)", "aiohttp (the gateway) through Traefik"
+    gateway, traefik = GATEWAY, THROUGH_TRAEFIK
     native = statistics.median(natives)
     print(f"summary (medians of {arguments.rounds} round(s))")
     for mode in ("single", "batch"):
@@ -715,8 +698,8 @@ def summary(results, natives, library, arguments):
         base = median(results, (gateway, mode), "records_s")
         line = ", ".join(f"{candidate.name} {median(results, (candidate.name, mode), 'records_s') / base:.2f}"
                          for candidate in candidates()[1:])
-        print(f"  {mode}, vs aiohttp {library['aiohttp']} (records/s): {line}")
-    print(f"  versions: uvicorn {library['uvicorn']}, granian {library['granian']}, httptools {library['httptools']}, uvloop {library['uvloop']}")
+        print(f"  {mode}, vs the gateway on uvicorn {library['uvicorn']} (records/s): {line}")
+    print(f"  versions: aiohttp {library['aiohttp']}, granian {library['granian']}, httptools {library['httptools']}, uvloop {library['uvloop']}")
     not_ok = sum(data["not_200"] + data["errors"] for values in results.values() for data in values)
     print(f"  answers other than 200 and socket errors, all runs: {not_ok}")
     aims = [
@@ -735,7 +718,10 @@ def summary(results, natives, library, arguments):
 def internal(argv):
     """The commands the run starts in the servers' venv."""
     if argv[0] == "_serve":
-        (serve_aiohttp_uvloop if argv[1] == "aiohttp-uvloop" else serve_bare)("127.0.0.1", int(argv[2]))
+        if argv[1] == "bare":
+            serve_bare("127.0.0.1", int(argv[2]))
+        else:
+            serve_aiohttp("127.0.0.1", int(argv[2]), uvloop_loop=argv[1] == "aiohttp-uvloop")
     elif argv[0] == "_native":
         from benchmarks._bench import confluent_rate
         print(confluent_rate(BOOTSTRAP, argv[1], int(argv[2]), Path(argv[3]).read_bytes()))

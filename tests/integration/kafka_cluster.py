@@ -4,6 +4,8 @@
 
 KRaft clusters of 1 or 3 combined broker+controller nodes on a user-defined network; each
 broker publishes a PLAINTEXT listener and a SASL_PLAINTEXT (SCRAM) listener on 127.0.0.1 only.
+The StandardAuthorizer enforces ACLs for the SCRAM users; PLAINTEXT clients and the SCRAM admin
+are super users.
 Every container and network is named edatest-<run id>-..., so a run removes exactly its own.
 """
 
@@ -24,6 +26,7 @@ PREFIX = 'edatest-'
 READY_SECONDS = 180
 SCRAM_USER = 'edatest-admin'
 JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required;'
+AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'
 
 
 def run_id():
@@ -102,6 +105,11 @@ class Cluster(object):
             'KAFKA_SASL_ENABLED_MECHANISMS': 'SCRAM-SHA-256,SCRAM-SHA-512',
             'KAFKA_LISTENER_NAME_SASL_SCRAM___SHA___256_SASL_JAAS_CONFIG': JAAS,
             'KAFKA_LISTENER_NAME_SASL_SCRAM___SHA___512_SASL_JAAS_CONFIG': JAAS,
+            # ACLs are enforced (kafka_acl's tests); every version the tests run is KRaft, so the
+            # KRaft authorizer. ANONYMOUS is the principal of the PLAINTEXT listeners (clients,
+            # brokers and controllers), so everything that does not log in stays allowed.
+            'KAFKA_AUTHORIZER_CLASS_NAME': AUTHORIZER,
+            'KAFKA_SUPER_USERS': 'User:ANONYMOUS;User:%s' % SCRAM_USER,
             'KAFKA_LOG_DIRS': '/var/lib/kafka/data',
             'KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR': replication,
             'KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS': '3',

@@ -1,6 +1,7 @@
 # Copyright (c) 2025, eda.platform developers
 # SPDX-License-Identifier: Apache-2.0
-"""event_gateway: the HTTP handlers over an in-memory producer (order of checks, statuses, idempotency, 429).
+"""event_gateway: the HTTP handlers, served by the gateway's own uvicorn server on loopback, over an
+in-memory producer (order of checks, statuses, idempotency, 429).
 
 The producer here keeps what it was given and answers when the test says so; the real one is
 exercised against a broker in tests/integration/test_event_gateway.py.
@@ -10,10 +11,11 @@ import asyncio
 import base64
 import json
 
+import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
 from eda_gateway import auth, config
+from eda_gateway.__main__ import server_of
 from eda_gateway.app import Gateway
 
 JSON = 'application/vnd.kafka.json.v2+json'
@@ -66,17 +68,30 @@ def settings(**limits):
     })
 
 
+async def serving(gateway):
+    """The gateway's uvicorn server on a free loopback port: (server, its task, base URL)."""
+    server = server_of(gateway, {'host': '127.0.0.1', 'port': 0})
+    task = asyncio.ensure_future(server.serve())
+    for attempt in range(500):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.01)
+    assert server.started, 'the gateway did not start within 5 s'
+    return server, task, 'http://127.0.0.1:%d' % server.servers[0].sockets[0].getsockname()[1]
+
+
 def with_client(scenario, topics=None):
-    """Run scenario(client, producer, gateway) against the app on a local test server."""
+    """Run scenario(client, producer, gateway): client is an aiohttp session on the served gateway."""
     async def run():
         producer = MemoryProducer(topics or {'orders': 3, 'shop.a': 1})
         gateway = Gateway(settings(), producer=producer)
-        client = TestClient(TestServer(gateway.application()))
-        await client.start_server()
+        server, task, url = await serving(gateway)
         try:
-            return await scenario(client, producer, gateway)
+            async with aiohttp.ClientSession(base_url=url) as client:
+                return await scenario(client, producer, gateway)
         finally:
-            await client.close()
+            server.should_exit = True
+            await task
     return asyncio.run(run())
 
 
@@ -247,8 +262,52 @@ def test_draining_fails_ready_and_still_produces():
     assert 'eda_gateway_ready 0.0' in metrics
 
 
-@pytest.mark.parametrize('path', ['/topics', '/nothing'])
+@pytest.mark.parametrize('path', ['/topics', '/topics/', '/topics/orders/partitions', '/nothing'])
 def test_unknown_paths_are_404(path):
     async def scenario(client, producer, gateway):
-        return (await client.post(path, data='{}')).status
-    assert with_client(scenario) == 404
+        response = await client.post(path, data='{}')
+        return response.status, await response.json(content_type=None)
+    status, document = with_client(scenario)
+    assert (status, document['error_code']) == (404, 404)
+    assert 'no such path: %s' % path in document['message']
+
+
+@pytest.mark.parametrize('method, path, allowed', [('GET', '/topics/orders', 'POST'), ('POST', '/ready', 'GET'), ('DELETE', '/metrics', 'GET')])
+def test_wrong_method_is_405_with_allow(method, path, allowed):
+    async def scenario(client, producer, gateway):
+        response = await client.request(method, path, headers=KEY)
+        return response.status, response.headers['Allow'], producer.produced
+    assert with_client(scenario) == (405, allowed, [])
+
+
+def test_handler_error_is_a_json_500_and_counted():
+    async def scenario(client, producer, gateway):
+        async def broken(topic):
+            raise RuntimeError('metadata exploded')
+        producer.partition_count = broken
+        status, document, _headers = await post(client)
+        metrics = await (await client.get('/metrics')).text()
+        return status, document, metrics
+    status, document, metrics = with_client(scenario)
+    assert (status, document['message']) == (500, 'internal error of the gateway')
+    assert 'eda_gateway_http_requests_total{code="500",route="/topics/{topic}"} 1.0' in metrics
+
+
+def test_client_gone_before_its_body_is_counted_and_nothing_produced():
+    async def scenario(client, producer, gateway):
+        host, port = client._base_url.host, client._base_url.port  # pylint: disable=protected-access
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(b'POST /topics/orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer shop-key\r\n'
+                     b'Content-Type: application/vnd.kafka.json.v2+json\r\nContent-Length: 1000\r\n\r\n{"records"')
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        writer.close()
+        for attempt in range(100):
+            metrics = await (await client.get('/metrics')).text()
+            if 'code="499"' in metrics:
+                break
+            await asyncio.sleep(0.05)
+        return metrics, producer.produced
+    metrics, produced = with_client(scenario)
+    assert 'eda_gateway_http_requests_total{code="499",route="/topics/{topic}"} 1.0' in metrics
+    assert produced == []

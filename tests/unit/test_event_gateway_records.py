@@ -71,6 +71,37 @@ class TestRecords:
         assert [record.value for record in parsed] == [b'0', b'1', b'2', b'3', b'4']
 
 
+class TestJsonWritten:
+    """orjson writes the values; what it cannot write goes through json, and what is not JSON is refused."""
+
+    def value_of(self, raw):
+        return rq.parse_body(raw, 'json', 10)[0].value
+
+    def test_compact_utf8_as_json_writes_it(self):
+        document = {'b': [1, 2.5, None, True], 'a': 'é \u2028 "q" \\', 'n': {'x': -0.0}}
+        assert self.value_of(body({'value': document})) == json.dumps(document, separators=(',', ':'), ensure_ascii=False).encode()
+
+    def test_integers_beyond_64_bits_are_kept_exactly(self):
+        assert self.value_of(b'{"records": [{"value": {"id": 123456789012345678901234567890}}]}') == b'{"id":123456789012345678901234567890}'
+
+    def test_deep_nesting_beyond_orjson_is_written_by_json(self):
+        raw = b'{"records": [{"value": ' + b'[' * 300 + b']' * 300 + b'}]}'
+        assert self.value_of(raw) == b'[' * 300 + b']' * 300
+
+    @pytest.mark.parametrize('literal', ['NaN', 'Infinity', '-Infinity'])
+    def test_non_json_constants_are_422(self, literal):
+        refused(422, '%s is not a JSON value' % literal, b'{"records": [{"value": %s}]}' % literal.encode())
+
+    def test_a_number_beyond_a_double_is_422(self):
+        refused(422, 'the number 1e400 is beyond the range of a double', b'{"records": [{"value": 1e400}]}')
+
+    def test_unpaired_surrogate_is_422(self):
+        refused(422, 'records[0].value holds an unpaired surrogate', b'{"records": [{"value": "\\ud800"}]}')
+
+    def test_nesting_beyond_the_parser_is_422(self):
+        refused(422, 'nested too deeply', b'{"records": [{"value": ' + b'[' * 100000 + b']' * 100000 + b'}]}')
+
+
 class TestRefused:
     def test_not_json(self):
         refused(422, 'not valid JSON', b'{"records": [')

@@ -52,6 +52,7 @@ def main():
     parser.add_argument("--count", type=int, default=100000)
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--batch", type=int, default=1, help="records per request")
+    parser.add_argument("--pause", type=float, default=0, help="seconds between requests (a steady trickle instead of a flood)")
     parser.add_argument("--run", help="a tag written into every record's value")
     args = parser.parse_args()
     with open(args.key_file, encoding="utf-8") as handle:
@@ -65,6 +66,8 @@ def main():
     deadline = time.monotonic() + args.seconds
     causes, messages, sent, set_cookie = collections.Counter(), [], 0, None
     while sent < args.count and time.monotonic() < deadline and not (args.stop and os.path.exists(args.stop)):
+        if sent and args.pause:
+            time.sleep(args.pause)
         failure, cookie = post_one(args.url, headers, sent, context, args.batch, args.run)
         set_cookie = set_cookie or cookie
         sent += 1

@@ -1,6 +1,7 @@
 # Copyright (c) 2025, eda.platform developers
 # SPDX-License-Identifier: Apache-2.0
-"""The HTTP side (aiohttp): POST /topics/{topic}, GET /health, GET /ready, GET /metrics.
+"""The HTTP side, an ASGI application (uvicorn serves it): POST /topics/{topic}, GET /health,
+GET /ready, GET /metrics.
 
 The order of checks is the order of the status codes a client can fix: 401 (who), 403 (may it
 write there), 415 (content type), 413 (size), 422 (records), 404 (topic), 429 (room in the
@@ -8,13 +9,11 @@ buffer); only then is anything produced, and the answer comes once Kafka acknowl
 """
 
 import asyncio
-import json
 import logging
 import time
 
-from aiohttp import web
-
 from eda_gateway import records as rq
+from eda_gateway.asgi import ClientGone, Request, Response
 from eda_gateway.auth import AuthError, Authenticator, checked
 from eda_gateway.budget import Budget
 from eda_gateway.idempotency import MAX_KEY_LENGTH, IdempotencyCache, KeyReused, request_fingerprint
@@ -23,10 +22,13 @@ from eda_gateway.producer import Producer
 
 LOG = logging.getLogger('eda_gateway')
 IDEMPOTENCY_HEADER = 'Idempotency-Key'
+TOPICS = '/topics/'
+# What nginx logs for a client that went away before its answer: no answer is sent, it is counted.
+CLIENT_GONE = '499'
 
 
 def answer(status, document, headers=None):
-    return web.Response(status=status, body=json.dumps(document).encode('utf-8'), content_type=rq.RESPONSE_TYPE, headers=headers)
+    return Response.json(status, document, rq.RESPONSE_TYPE, headers)
 
 
 def error(status, message, headers=None):
@@ -78,7 +80,7 @@ class Gateway(object):
         if request.content_length is not None and request.content_length > limit:
             raise rq.RequestError(413, 'the body is %d bytes, the maximum is %d' % (request.content_length, limit))
         chunks, size = [], 0
-        async for chunk in request.content.iter_any():
+        async for chunk in request.chunks():
             size += len(chunk)
             if size > limit:
                 raise rq.RequestError(413, 'the body is over the maximum of %d bytes' % limit)
@@ -131,7 +133,7 @@ class Gateway(object):
     # --- handlers
 
     async def handle_produce(self, request):
-        topic = request.match_info['topic']
+        topic = request.path[len(TOPICS):]
         try:
             source = await self.source_of(request.headers)
             if topic.startswith('__'):
@@ -166,37 +168,40 @@ class Gateway(object):
 
     async def handle_metrics(self, request):
         body, content_type = self.metrics.exposition()
-        return web.Response(body=body, headers={'Content-Type': content_type})
-
-    @web.middleware
-    async def count_requests(self, request, handler):
-        route = request.match_info.route.resource.canonical if request.match_info.route.resource else 'unmatched'
-        try:
-            response = await handler(request)
-        except web.HTTPException as exc:
-            self.metrics.requests.labels(route, str(exc.status)).inc()
-            raise
-        except Exception:
-            LOG.exception('request to %s failed', request.path)
-            self.metrics.requests.labels(route, '500').inc()
-            return error(500, 'internal error of the gateway')
-        self.metrics.requests.labels(route, str(response.status)).inc()
-        return response
+        return Response(200, body, content_type)
 
     # --- application
 
-    async def on_startup(self, app):
-        await self.producer.start()
+    def route_of(self, path):
+        """(route label for the metrics, handler, the method it takes); (unmatched, None, None)."""
+        if path.startswith(TOPICS) and len(path) > len(TOPICS) and '/' not in path[len(TOPICS):]:
+            return '/topics/{topic}', self.handle_produce, 'POST'
+        probe = {'/health': self.handle_health, '/ready': self.handle_ready, '/metrics': self.handle_metrics}.get(path)
+        return (path, probe, 'GET') if probe else ('unmatched', None, None)
 
-    async def on_cleanup(self, app):
-        await self.producer.close(self.config['kafka']['delivery_timeout_ms'] / 1000.0)
+    async def respond(self, request):
+        route, handler, method = self.route_of(request.path)
+        if handler is None:
+            return route, error(404, 'no such path: %s (POST /topics/<topic>, GET /health, /ready, /metrics)' % request.path)
+        if request.method != method:
+            return route, error(405, '%s %s is not served, only %s' % (request.method, request.path, method), {'Allow': method})
+        try:
+            return route, await handler(request)
+        except ClientGone:
+            raise
+        except Exception:
+            LOG.exception('request to %s failed', request.path)
+            return route, error(500, 'internal error of the gateway')
 
-    def application(self):
-        app = web.Application(middlewares=[self.count_requests])
-        app.router.add_post('/topics/{topic}', self.handle_produce)
-        app.router.add_get('/health', self.handle_health)
-        app.router.add_get('/ready', self.handle_ready)
-        app.router.add_get('/metrics', self.handle_metrics)
-        app.on_startup.append(self.on_startup)
-        app.on_cleanup.append(self.on_cleanup)
-        return app
+    async def __call__(self, scope, receive, send):
+        """The ASGI entry point; uvicorn runs without lifespan and websockets, so only HTTP arrives."""
+        if scope['type'] != 'http':
+            return
+        request = Request(scope, receive)
+        try:
+            route, response = await self.respond(request)
+        except ClientGone:
+            self.metrics.requests.labels(self.route_of(request.path)[0], CLIENT_GONE).inc()
+            return
+        self.metrics.requests.labels(route, str(response.status)).inc()
+        await response.send(send)

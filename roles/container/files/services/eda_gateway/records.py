@@ -3,13 +3,16 @@
 """The produce request of the Strimzi HTTP bridge, parsed and checked whole before anything is produced.
 
 Body: {"records": [{"key", "value", "headers": [{"key", "value": <base64>}], "partition"}]}. The
-embedded format comes from the content type: json (key and value any JSON, written as JSON),
-binary (key and value base64) or text (key and value strings, written as UTF-8).
+embedded format comes from the content type: json (key and value any JSON, written as compact
+JSON), binary (key and value base64) or text (key and value strings, written as UTF-8).
 """
 
 import base64
 import binascii
 import json
+import math
+
+import orjson
 
 FORMATS = {
     'application/vnd.kafka.json.v2+json': 'json',
@@ -19,6 +22,7 @@ FORMATS = {
 RESPONSE_TYPE = 'application/vnd.kafka.v2+json'
 RECORD_FIELDS = {'key', 'value', 'headers', 'partition'}
 MAX_PARTITION = 2 ** 31 - 1
+COMPACT_JSON = json.JSONEncoder(separators=(',', ':'), ensure_ascii=False)
 
 
 class RequestError(Exception):
@@ -68,12 +72,27 @@ def decode_base64(text, what):
         raise RequestError(422, '%s is not valid base64' % what) from None
 
 
+def json_bytes(data, what):
+    """Compact JSON in UTF-8. orjson writes it in a fifteenth of json's time (most of a batch's
+    parsing cost); json takes what orjson refuses: integers beyond 64 bits, very deep nesting."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:
+        pass
+    try:
+        return COMPACT_JSON.encode(data).encode('utf-8')
+    except UnicodeEncodeError:
+        raise RequestError(422, '%s holds an unpaired surrogate (\\ud800-\\udfff): not valid Unicode' % what) from None
+    except RecursionError:
+        raise RequestError(422, '%s is nested too deeply' % what) from None
+
+
 def encode_data(data, fmt, what):
     """Record key or value as bytes for Kafka; None stays None (a null key, or a tombstone value)."""
     if data is None:
         return None
     if fmt == 'json':
-        return json.dumps(data, separators=(',', ':'), ensure_ascii=False).encode('utf-8')
+        return json_bytes(data, what)
     if fmt == 'binary':
         return decode_base64(data, what)
     if not isinstance(data, str):
@@ -116,12 +135,26 @@ def parse_record(record, fmt, where):
                   parse_headers(record.get('headers'), where), parse_partition(record.get('partition'), where))
 
 
+def refuse_constant(name):
+    # json reads NaN and Infinity, which are not JSON: a consumer's parser would choke on them.
+    raise ValueError('%s is not a JSON value' % name)
+
+
+def finite_float(text):
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError('the number %s is beyond the range of a double' % text)
+    return value
+
+
 def parse_body(body, fmt, max_records):
     """Every record of the body, or RequestError naming the first thing wrong."""
     try:
-        document = json.loads(body)
+        document = json.loads(body, parse_constant=refuse_constant, parse_float=finite_float)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestError(422, 'the body is not valid JSON: %s' % exc) from None
+    except RecursionError:
+        raise RequestError(422, 'the body is nested too deeply') from None
     if not isinstance(document, dict) or not isinstance(document.get('records'), list):
         raise RequestError(422, 'the body must be an object with a "records" list')
     unknown = sorted(set(document) - {'records'})
