@@ -46,6 +46,7 @@ class Gateway(object):
         self.metrics = Metrics(self.budget, self.readiness)
         self.verifying = {}
         self.draining = False
+        self.probes = {'/health': self.handle_health, '/ready': self.handle_ready, '/metrics': self.handle_metrics}
 
     def readiness(self):
         """(ready, reason): not ready while draining, so that load balancers stop sending requests."""
@@ -176,7 +177,7 @@ class Gateway(object):
         """(route label for the metrics, handler, the method it takes); (unmatched, None, None)."""
         if path.startswith(TOPICS) and len(path) > len(TOPICS) and '/' not in path[len(TOPICS):]:
             return '/topics/{topic}', self.handle_produce, 'POST'
-        probe = {'/health': self.handle_health, '/ready': self.handle_ready, '/metrics': self.handle_metrics}.get(path)
+        probe = self.probes.get(path)
         return (path, probe, 'GET') if probe else ('unmatched', None, None)
 
     async def respond(self, request):
