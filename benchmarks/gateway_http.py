@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from tests import collection_root  # noqa: E402
-from tests.containers import docker, free_port  # noqa: E402
+from tests.containers import docker, free_ports  # noqa: E402
 
 SERVICES = collection_root.SERVICES
 NETWORK, SUBNET, ADDRESS = "edabench-gwhttp", "172.30.97.0/24", "172.30.97.10"
@@ -630,8 +630,10 @@ def run(arguments, work):
     try:
         start_benchmark_broker(NETWORK, SUBNET, ADDRESS, versions.KAFKA_IMAGE)
         topic = new_topic(BROKER, BOOTSTRAP, PARTITIONS, prefix="gwhttp")
-        gateway_ports = [free_port(), free_port()]
-        traefik_port, ping_port = free_port(), free_port()
+        # Picked once and distinct: Traefik binds its two first and health-checks the gateway's
+        # all along, so no other candidate may get one of those.
+        ports = free_ports(6)
+        gateway_ports, other_ports, traefik_port, ping_port = ports[:2], ports[2:4], ports[4], ports[5]
         start_traefik(versions.TRAEFIK_IMAGE, work, traefik_port, ping_port, gateway_ports)
         extra = {"traefik": container_pid(TRAEFIK), "broker": container_pid(BROKER)}
         print(f"{wrk_version}, {arguments.duration} s per run, wrk -t2, {arguments.connections} connections (single), "
@@ -644,7 +646,7 @@ def run(arguments, work):
         for number in range(arguments.rounds):
             print(f"round {number + 1}\n{HEADER}", flush=True)
             for candidate in candidates():
-                ports = gateway_ports if candidate.gateway else [free_port(), free_port()]
+                ports = gateway_ports if candidate.gateway else other_ports
                 replicas = [Replica(candidate, python, settings_for(port, topic), work, f"{candidate.library}-{port}") for port in ports]
                 targets = [f"127.0.0.1:{port}" for port in ports]
                 url = f"http://127.0.0.1:{ports[0]}/topics/{topic}"

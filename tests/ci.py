@@ -23,7 +23,9 @@ COLLECTIONS = HOME_CACHE / "collections"
 REQUIREMENTS = ROOT / "requirements-dev.txt"
 SANITY_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 MOLECULE_TIMES = HOME_CACHE / "molecule-times.json"
-MOLECULE_LANES = 2
+# One lane per two cores: a scenario keeps about two cores busy (Ansible, the JVMs), so on two
+# cores a second lane only shares them (measured: no time saved, every step twice as slow).
+MOLECULE_LANES = max(1, (os.cpu_count() or 2) // 2)
 PROGRESS_EVERY_S = 60
 
 
@@ -172,19 +174,22 @@ def remember_times(seconds):
 class ScenarioRun:
     """`molecule test -s NAME` in the background, its output in a log file.
 
-    Each run gets its own ANSIBLE_HOME: Molecule's prerun installs the collection there, and
-    two runs installing into one place would pull files from under each other.
+    Each run gets its own ANSIBLE_HOME and TMPDIR: Molecule's prerun installs the collection
+    into the first, the roles put their controller-side archives into the second, and two runs
+    sharing either would pull files from under each other.
     """
 
     def __init__(self, name, env, logs):
         self.name = name
         self.log = logs / f"{name}.log"
-        home = logs / f"ansible-home-{name}"
-        shutil.rmtree(home, ignore_errors=True)
+        home, tmp = logs / f"ansible-home-{name}", logs / f"tmp-{name}"
+        for path in (home, tmp):
+            shutil.rmtree(path, ignore_errors=True)
+        tmp.mkdir()
         self.started = time.monotonic()
         with self.log.open("w", encoding="utf-8") as out:
             self.process = subprocess.Popen(
-                ["molecule", "test", "-s", name], cwd=ROOT, env=dict(env, ANSIBLE_HOME=str(home)),
+                ["molecule", "test", "-s", name], cwd=ROOT, env=dict(env, ANSIBLE_HOME=str(home), TMPDIR=str(tmp)),
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             )
 
@@ -234,12 +239,8 @@ def run_in_lanes(queue, lanes, env, logs):
 
 
 def stage_molecule():
-    """The scenarios in parallel lanes (EDA_MOLECULE_LANES, default 2; 1 runs them one at a time).
-
-    Much of a scenario's time is spent waiting (containers starting, health gates, alert
-    windows), so two lanes on two cores take far less time than one. Progress is printed every
-    minute; each scenario's whole output is printed when it ends.
-    """
+    """The scenarios in MOLECULE_LANES parallel lanes (EDA_MOLECULE_LANES to choose), longest
+    first. Progress is printed every minute; each scenario's whole output when it ends."""
     queue = longest_first(molecule_scenarios())
     if not queue:
         say("no Molecule scenario under molecule/")

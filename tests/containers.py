@@ -31,6 +31,19 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def free_ports(count):
+    """COUNT distinct free ports: each socket stays bound until all are picked, so that the
+    kernel cannot hand out one port twice (free_port() called twice can)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def single_broker_environment(advertised, heap=BROKER_HEAP, internal=False):
     """The KAFKA_* variables of a one-node KRaft broker+controller that listens on port 9092 of
     the container (PLAINTEXT) and gives clients `advertised` (host:port) as its address.

@@ -16,7 +16,8 @@ AnsibleKafkaModule(argument_spec, failure, regex_options=(), **rules)
     The AnsibleModule of the task, with the connection options (documented once in the
     eda.platform.kafka_connection doc fragment) merged into argument_spec, the connection's
     required_if rules added to the module's rules (mutually_exclusive, required_one_of, ...),
-    check mode on, every option named in regex_options compiled, and kafka-python required
+    check mode on, every option named in regex_options compiled, the TLS files (ssl_cafile,
+    ssl_certfile, ssl_keyfile) readable when the protocol uses TLS, and kafka-python required
     (missing_required_lib with the install hint). Nothing has touched the cluster yet.
 .run(manager_class)
     manager_class(client) validates the request (it may raise ModuleFailure, before any
@@ -42,6 +43,7 @@ __metaclass__ = type
 
 import contextlib
 import logging
+import os
 import re
 import traceback
 
@@ -60,6 +62,7 @@ except ImportError:
 
 SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']
 SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']
+TLS_FILE_OPTIONS = ('ssl_cafile', 'ssl_certfile', 'ssl_keyfile')
 
 CONNECTION_REQUIRED_IF = [
     ('security_protocol', 'SASL_PLAINTEXT', ['sasl_mechanism', 'sasl_username', 'sasl_password']),
@@ -165,6 +168,7 @@ class AnsibleKafkaModule(object):
         self.params = self.module.params
         self.failure = failure
         problems = [problem for problem in (self._regex_error(name) for name in regex_options) if problem]
+        problems.extend(problem for problem in (self._tls_file_error(name) for name in TLS_FILE_OPTIONS) if problem)
         if problems:
             self.module.fail_json(msg='; '.join(problems))
         if not HAS_KAFKA:
@@ -188,6 +192,18 @@ class AnsibleKafkaModule(object):
             re.compile(self.params[name])
         except re.error as exc:
             return '%s %r is not a valid regular expression: %s' % (name, self.params[name], exc)
+        return None
+
+    def _tls_file_error(self, name):
+        # Checked before connecting: kafka-python would report a missing CA file as a failed
+        # connection, after its whole timeout, among other possible causes.
+        path = self.params[name]
+        if path is None or self.params['security_protocol'] not in ('SSL', 'SASL_SSL'):
+            return None
+        if not os.path.isfile(path):
+            return '%s %s does not exist or is not a file' % (name, path)
+        if not os.access(path, os.R_OK):
+            return '%s %s cannot be read by the user the module runs as' % (name, path)
         return None
 
     def run(self, manager_class):

@@ -3,7 +3,8 @@
 """Real Kafka brokers for the integration tests and the benchmark, from the lab's images.
 
 KRaft clusters of 1 or 3 combined broker+controller nodes on a user-defined network; each
-broker publishes a PLAINTEXT listener and a SASL_PLAINTEXT (SCRAM) listener on 127.0.0.1 only.
+broker publishes a PLAINTEXT listener, a SASL_PLAINTEXT (SCRAM) listener and a SASL_SSL one
+(SCRAM over TLS, a certificate of the run's own CA for 127.0.0.1) on 127.0.0.1 only.
 The StandardAuthorizer enforces ACLs for the SCRAM users; PLAINTEXT clients and the SCRAM admin
 are super users.
 Every container and network is named edatest-<run id>-..., so a run removes exactly its own.
@@ -12,21 +13,26 @@ Every container and network is named edatest-<run id>-..., so a run removes exac
 import base64
 import contextlib
 import os
+import shutil
 import signal
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 from kafka import KafkaAdminClient
 from kafka.admin import ScramMechanism, UserScramCredentialUpsertion
 
 from tests import versions
-from tests.containers import BROKER_HEAP as HEAP, docker, environment_options, free_port
+from tests.integration.certificates import write_ca_and_broker
+from tests.containers import BROKER_HEAP as HEAP, docker, environment_options, free_ports
 
 PREFIX = 'edatest-'
 READY_SECONDS = 180
 SCRAM_USER = 'edatest-admin'
 JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required;'
 AUTHORIZER = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'
+TLS_MOUNT = '/etc/kafka/tls'
 
 
 def run_id():
@@ -65,8 +71,9 @@ class Container(object):
 class Cluster(object):
     """A running cluster: bootstrap addresses, SCRAM credentials and the containers."""
 
-    def __init__(self, name, image, size, network, labels):
+    def __init__(self, name, image, size, network, labels, tls_dir):
         self.labels = labels
+        self.tls_dir = tls_dir
         self.is_ready = False
         self.name = name
         self.image = image
@@ -75,6 +82,7 @@ class Cluster(object):
         self.containers = []
         self.ports = []
         self.sasl_ports = []
+        self.tls_ports = []
         self.scram_password = uuid.uuid4().hex
 
     @property
@@ -85,10 +93,18 @@ class Cluster(object):
     def sasl_bootstrap(self):
         return ['127.0.0.1:%d' % port for port in self.sasl_ports]
 
+    @property
+    def tls_bootstrap(self):
+        return ['127.0.0.1:%d' % port for port in self.tls_ports]
+
+    @property
+    def ca_file(self):
+        return str(self.tls_dir / 'ca.pem')
+
     def node_name(self, node_id):
         return '%s-%d' % (self.name, node_id)
 
-    def environment(self, node_id, port, sasl_port):
+    def environment(self, node_id, port, sasl_port, tls_port):
         voters = ','.join('%d@%s:9093' % (n, self.node_name(n)) for n in range(1, self.size + 1))
         replication = str(min(self.size, 3))
         return {
@@ -96,15 +112,21 @@ class Cluster(object):
             'KAFKA_NODE_ID': str(node_id),
             'KAFKA_PROCESS_ROLES': 'broker,controller',
             'KAFKA_CONTROLLER_QUORUM_VOTERS': voters,
-            'KAFKA_LISTENERS': 'INTERNAL://:19092,CONTROLLER://:9093,EXTERNAL://:9092,SASL://:9094',
-            'KAFKA_ADVERTISED_LISTENERS': 'INTERNAL://%s:19092,EXTERNAL://127.0.0.1:%d,SASL://127.0.0.1:%d'
-                                          % (self.node_name(node_id), port, sasl_port),
-            'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP': 'CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,SASL:SASL_PLAINTEXT',
+            # Listener names without SSL or SASL_ in them: the image's start script would
+            # otherwise ask for its own keystore and JAAS variables.
+            'KAFKA_LISTENERS': 'INTERNAL://:19092,CONTROLLER://:9093,EXTERNAL://:9092,SASL://:9094,TLS://:9095',
+            'KAFKA_ADVERTISED_LISTENERS': 'INTERNAL://%s:19092,EXTERNAL://127.0.0.1:%d,SASL://127.0.0.1:%d,TLS://127.0.0.1:%d'
+                                          % (self.node_name(node_id), port, sasl_port, tls_port),
+            'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP': 'CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,SASL:SASL_PLAINTEXT,TLS:SASL_SSL',
             'KAFKA_CONTROLLER_LISTENER_NAMES': 'CONTROLLER',
             'KAFKA_INTER_BROKER_LISTENER_NAME': 'INTERNAL',
             'KAFKA_SASL_ENABLED_MECHANISMS': 'SCRAM-SHA-256,SCRAM-SHA-512',
             'KAFKA_LISTENER_NAME_SASL_SCRAM___SHA___256_SASL_JAAS_CONFIG': JAAS,
             'KAFKA_LISTENER_NAME_SASL_SCRAM___SHA___512_SASL_JAAS_CONFIG': JAAS,
+            'KAFKA_LISTENER_NAME_TLS_SCRAM___SHA___256_SASL_JAAS_CONFIG': JAAS,
+            'KAFKA_LISTENER_NAME_TLS_SCRAM___SHA___512_SASL_JAAS_CONFIG': JAAS,
+            'KAFKA_LISTENER_NAME_TLS_SSL_KEYSTORE_TYPE': 'PEM',
+            'KAFKA_LISTENER_NAME_TLS_SSL_KEYSTORE_LOCATION': TLS_MOUNT + '/broker.pem',
             # ACLs are enforced (kafka_acl's tests); every version the tests run is KRaft, so the
             # KRaft authorizer. ANONYMOUS is the principal of the PLAINTEXT listeners (clients,
             # brokers and controllers), so everything that does not log in stays allowed.
@@ -129,13 +151,16 @@ class Cluster(object):
 
     def start(self):
         for node_id in range(1, self.size + 1):
-            port, sasl_port = free_port(), free_port()
+            port, sasl_port, tls_port = free_ports(3)
             self.ports.append(port)
             self.sasl_ports.append(sasl_port)
+            self.tls_ports.append(tls_port)
             name = self.node_name(node_id)
             docker('run', '-d', '--name', name, '--hostname', name, '--network', self.network,
-                   *environment_options(self.environment(node_id, port, sasl_port)),
-                   '-p', '127.0.0.1:%d:9092' % port, '-p', '127.0.0.1:%d:9094' % sasl_port, *label_options(self.labels), self.image)
+                   *environment_options(self.environment(node_id, port, sasl_port, tls_port)),
+                   '-v', '%s:%s:ro' % (self.tls_dir, TLS_MOUNT),
+                   '-p', '127.0.0.1:%d:9092' % port, '-p', '127.0.0.1:%d:9094' % sasl_port, '-p', '127.0.0.1:%d:9095' % tls_port,
+                   *label_options(self.labels), self.image)
             self.containers.append(Container(name))
 
     def admin(self, **kwargs):
@@ -196,13 +221,18 @@ class Lab(object):
         self.labels = {'edatest': self.name, 'edatest.owner-pid': str(os.getpid())}
         self.network = None
         self.clusters = {}
+        self.tls_dir = None
 
     def start(self, key, version, size):
         """Start a cluster without waiting for it (several clusters boot in parallel)."""
         if self.network is None:
             docker('network', 'create', '--driver', 'bridge', *label_options(self.labels), self.name)
             self.network = self.name
-        cluster = Cluster('%s-k%s-n%d' % (self.name, version.replace('.', ''), size), versions.kafka_image(version), size, self.network, self.labels)
+        if self.tls_dir is None:
+            self.tls_dir = Path(tempfile.mkdtemp(prefix=self.name + '-tls-'))
+            write_ca_and_broker(self.tls_dir, label=self.name)
+        cluster = Cluster('%s-k%s-n%d' % (self.name, version.replace('.', ''), size), versions.kafka_image(version), size, self.network,
+                          self.labels, self.tls_dir)
         self.clusters[key] = cluster
         cluster.start()
         return cluster
@@ -217,6 +247,8 @@ class Lab(object):
         remove_containers(docker('ps', '--all', '--quiet', '--filter', 'label=edatest=%s' % self.name).stdout.split())
         if self.network is not None:
             docker('network', 'rm', self.network, check=False)
+        if self.tls_dir is not None:
+            shutil.rmtree(self.tls_dir, ignore_errors=True)
 
     def remove_stale(self):
         remove_containers(owned_by_dead_processes('ps', '--all'))
@@ -251,8 +283,8 @@ if __name__ == '__main__':
         LAB.remove_stale()
         LAB.start('manual', sys.argv[1], int(sys.argv[2]))
         CLUSTER = LAB.ready('manual')
-        print('bootstrap', ','.join(CLUSTER.bootstrap), 'sasl', ','.join(CLUSTER.sasl_bootstrap),
-              'user', SCRAM_USER, 'password', CLUSTER.scram_password, flush=True)
+        print('bootstrap', ','.join(CLUSTER.bootstrap), 'sasl', ','.join(CLUSTER.sasl_bootstrap), 'tls', ','.join(CLUSTER.tls_bootstrap),
+              'ca', CLUSTER.ca_file, 'user', SCRAM_USER, 'password', CLUSTER.scram_password, flush=True)
         while True:
             time.sleep(60)
     finally:

@@ -4,8 +4,9 @@
 
 import pytest
 
+from tests.containers import free_port
 from tests.integration.conftest import cluster_state, run_playbook
-from tests.integration.kafka_cluster import SCRAM_USER, free_port
+from tests.integration.kafka_cluster import SCRAM_USER
 
 PLAYBOOK = '''
 - name: The Kafka modules as a playbook runs them

@@ -116,6 +116,17 @@ def test_regex_options_are_checked_before_anything_connects(capsys):
     assert result['failed'] and result['msg'].startswith("pattern '(unclosed' is not a valid regular expression: ")
 
 
+def test_tls_files_that_cannot_be_used_are_refused_before_anything_connects(capsys, monkeypatch, tmp_path):
+    tls = dict(security_protocol='SSL', ssl_cafile=str(tmp_path / 'ca.pem'), ssl_certfile=str(tmp_path))
+    result = run_base(capsys, tls)
+    assert result['failed'] and result['msg'] == 'ssl_cafile %s does not exist or is not a file; ssl_certfile %s does not exist or is not a file' % (
+        tmp_path / 'ca.pem', tmp_path)
+    # Over PLAINTEXT the TLS options are not used, so not checked.
+    admin = FakeAdmin()
+    result = run_base(capsys, dict(tls, security_protocol='PLAINTEXT'), Reader, admin, monkeypatch)
+    assert not result.get('failed'), result.get('msg')
+
+
 def test_a_missing_library_is_the_install_hint(capsys, monkeypatch):
     monkeypatch.setattr(kc, 'HAS_KAFKA', False)
     result = run_base(capsys, {})
