@@ -34,10 +34,11 @@ def free_port():
 def free_ports(count):
     """COUNT distinct free ports: each socket stays bound until all are picked, so that the
     kernel cannot hand out one port twice (free_port() called twice can)."""
-    sockets = [socket.socket() for _ in range(count)]
+    sockets = []
     try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
+        while len(sockets) < count:
+            sockets.append(socket.socket())
+            sockets[-1].bind(("127.0.0.1", 0))
         return [sock.getsockname()[1] for sock in sockets]
     finally:
         for sock in sockets:
