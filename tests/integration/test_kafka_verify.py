@@ -186,7 +186,7 @@ def test_a_topic_deleted_mid_run_fails_the_task_within_its_timeout(single, modul
 
 
 def test_unreachable_bootstrap_fails_with_one_clear_message(module):
-    port = kafka_cluster.free_port()
+    port = free_port()
     result = module("kafka_verify", dict(bootstrap_servers=["127.0.0.1:%d" % port], connect_timeout=3))
     assert result["rc"] != 0
     assert result["msg"].startswith("Cannot connect to Kafka at 127.0.0.1:%d" % port)
