@@ -7,7 +7,6 @@ Every stage runs even after an earlier one failed, so one run shows every proble
 """
 
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -22,11 +21,6 @@ VENV = HOME_CACHE / "venv"
 COLLECTIONS = HOME_CACHE / "collections"
 REQUIREMENTS = ROOT / "requirements-dev.txt"
 SANITY_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
-MOLECULE_TIMES = HOME_CACHE / "molecule-times.json"
-# One lane per two cores: a scenario keeps about two cores busy (Ansible, the JVMs), so on two
-# cores a second lane only shares them (measured: no time saved, every step twice as slow).
-MOLECULE_LANES = max(1, (os.cpu_count() or 2) // 2)
-PROGRESS_EVERY_S = 60
 
 
 def say(message):
@@ -153,105 +147,20 @@ def molecule_scenarios():
     return sorted(path.parent.name for path in (ROOT / "molecule").glob("*/molecule.yml"))
 
 
-def known_times():
-    """Each scenario's time in its last run on this machine, in seconds."""
-    try:
-        return json.loads(MOLECULE_TIMES.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def longest_first(scenarios):
-    """Longest first, so that the lanes end about together; alphabetical on a fresh machine."""
-    known = known_times()
-    return sorted(scenarios, key=lambda name: -known.get(name, 0))
-
-
-def remember_times(seconds):
-    MOLECULE_TIMES.write_text(json.dumps(dict(known_times(), **seconds), indent=1, sort_keys=True), encoding="utf-8")
-
-
-class ScenarioRun:
-    """`molecule test -s NAME` in the background, its output in a log file.
-
-    Each run gets its own ANSIBLE_HOME and TMPDIR: Molecule's prerun installs the collection
-    into the first, the roles put their controller-side archives into the second, and two runs
-    sharing either would pull files from under each other.
-    """
-
-    def __init__(self, name, env, logs):
-        self.name = name
-        self.log = logs / f"{name}.log"
-        home, tmp = logs / f"ansible-home-{name}", logs / f"tmp-{name}"
-        for path in (home, tmp):
-            shutil.rmtree(path, ignore_errors=True)
-        tmp.mkdir()
-        self.started = time.monotonic()
-        with self.log.open("w", encoding="utf-8") as out:
-            self.process = subprocess.Popen(
-                ["molecule", "test", "-s", name], cwd=ROOT, env=dict(env, ANSIBLE_HOME=str(home), TMPDIR=str(tmp)),
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            )
-
-    def elapsed(self):
-        return time.monotonic() - self.started
-
-    def where(self):
-        """The Molecule step and the play the run is in, from the end of its log."""
-        step = play = ""
-        with self.log.open(encoding="utf-8", errors="replace") as log:
-            for line in log:
-                if "INFO     [" in line and " > " in line:
-                    step = line.split(" > ", 1)[1].split("]", 1)[0]
-                elif line.startswith("PLAY ["):
-                    play = line[6:].split("]", 1)[0]
-        return f"{step}: {play}" if play else step
-
-
-def finished(scenario):
-    """Print the whole output of a scenario that ended, then its result; True when it passed."""
-    ok = scenario.process.returncode == 0
-    say(f"--- molecule {scenario.name}: output\n{scenario.log.read_text(encoding='utf-8', errors='replace')}")
-    say(f"--- molecule {scenario.name}: {'passed' if ok else 'FAILED'} in {scenario.elapsed():.0f} s")
-    return ok
-
-
-def run_in_lanes(queue, lanes, env, logs):
-    """Start the next scenario whenever a lane is free; {scenario: (passed, seconds)}."""
-    total, running, outcome, last_report = len(queue), [], {}, time.monotonic()
-    try:
-        while queue or running:
-            while queue and len(running) < lanes:
-                running.append(ScenarioRun(queue.pop(0), env, logs))
-                say(f"--- molecule scenario {total - len(queue)}/{total}: {running[-1].name} started")
-            time.sleep(2)
-            for scenario in [scenario for scenario in running if scenario.process.poll() is not None]:
-                running.remove(scenario)
-                outcome[scenario.name] = (finished(scenario), round(scenario.elapsed()))
-            if running and time.monotonic() - last_report >= PROGRESS_EVERY_S:
-                last_report = time.monotonic()
-                say("--- molecule running: " + "; ".join(f"{run.name} {run.elapsed() / 60:.0f} min, {run.where()}" for run in running))
-    finally:
-        # Interrupted: no scenario keeps running behind the caller's back.
-        for scenario in running:
-            scenario.process.terminate()
-    return outcome
-
-
 def stage_molecule():
-    """The scenarios in MOLECULE_LANES parallel lanes (EDA_MOLECULE_LANES to choose), longest
-    first. Progress is printed every minute; each scenario's whole output when it ends."""
-    queue = longest_first(molecule_scenarios())
-    if not queue:
+    env = tool_env(lab_env())
+    scenarios = molecule_scenarios()
+    if not scenarios:
         say("no Molecule scenario under molecule/")
         return False
-    lanes = max(1, int(os.environ.get("EDA_MOLECULE_LANES", MOLECULE_LANES)))
-    logs = HOME_CACHE / "molecule-logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    say(f"{len(queue)} scenarios in {lanes} lanes, longest first: {', '.join(queue)} (logs in {logs})")
-    outcome = run_in_lanes(queue, lanes, tool_env(lab_env()), logs)
-    remember_times({name: seconds for name, (_passed, seconds) in outcome.items()})
-    return all(passed for passed, _seconds in outcome.values())
+    results = []
+    for index, scenario in enumerate(scenarios, 1):
+        say(f"--- molecule scenario {index}/{len(scenarios)}: {scenario}")
+        started = time.monotonic()
+        ok = run(["molecule", "test", "-s", scenario], env=env)
+        say(f"--- molecule {scenario}: {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s")
+        results.append(ok)
+    return all(results)
 
 
 def stage_build():

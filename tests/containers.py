@@ -26,9 +26,7 @@ def docker(*args, check=True, timeout=300):
 
 def free_port():
     """A TCP port of 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def free_ports(count):
