@@ -5,6 +5,8 @@ import shutil
 import sys
 import time
 
+from tests import versions
+
 from . import artifacts, engine, images, progress, services, settings
 
 
@@ -23,6 +25,9 @@ def up(only):
     jar = services.ARTIFACTS / settings.JMX_EXPORTER_JAR
     if not jar.exists():
         shutil.copy2(artifacts.jmx_exporter(), jar)
+    traefik = images.BY_NAME[versions.TRAEFIK_IMAGE]
+    if traefik in selected and images.local_key(traefik.name) != images.recipe_hash(traefik):
+        artifacts.start_traefik_build()
     images.ensure(selected, address, steps)
     progress.say(f"lab up in {int(time.monotonic() - started)} s; registry mirror http://{address}:{settings.REGISTRY_PORT}")
 
